@@ -1,0 +1,65 @@
+//! The `lanedesk` command line: one binary, one subcommand per use.
+
+mod issuer;
+mod verify;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "lanedesk",
+    version,
+    about = "Console for immigration officers at the manual lanes between the mainland and Hong Kong / Macau",
+    long_about = "lanedesk reads the e-card QR code a traveller shows, verifies it, fetches the \
+                  traveller's linked documents from the issuance service, and records the \
+                  officer's decision.",
+    after_help = "Examples:\n  lanedesk issuer serve --lane-token s3cret\n  lanedesk issuer mint --service http://127.0.0.1:8443 --card T01\n  lanedesk verify --service http://127.0.0.1:8443 --lane-token s3cret --checkpoint lo-wu --direction entry 'EC1:...'"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// The reference issuance service and its tools.
+    #[command(subcommand)]
+    Issuer(issuer::IssuerCommand),
+    /// Verify one e-card QR text against the issuance service and print the result as JSON.
+    Verify(verify::VerifyArgs),
+}
+
+/// Exit status when the command could not do its job (bad usage, service unreachable).
+pub const EXIT_COULD_NOT: u8 = 2;
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Issuer(command) => issuer::run(command),
+        Command::Verify(args) => verify::run(args),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
+/// Logs to stderr for the commands that do not own the terminal.
+fn log_to_stderr() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LANEDESK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn fail(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("lanedesk: {message}");
+    ExitCode::from(EXIT_COULD_NOT)
+}

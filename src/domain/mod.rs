@@ -1,0 +1,12 @@
+//! The domain: what an e-card code is, who may sign one, what documents look like.
+//! Nothing in here performs I/O or knows about terminals; time comes in as a value.
+
+pub mod checkpoint;
+pub mod clock;
+pub mod credential;
+pub mod decision;
+pub mod documents;
+pub mod holder;
+pub mod replay;
+pub mod text;
+pub mod trust;

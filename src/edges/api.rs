@@ -1,0 +1,208 @@
+//! The issuance service's API v1, as JSON: shared by the reference service and the client
+//! so the two cannot drift apart. `docs/openapi.yaml` describes the same shapes.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use ed25519_dalek::VerifyingKey;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::checkpoint::Direction;
+use crate::domain::credential::{CardRef, Kid, Nonce};
+use crate::domain::decision::DecisionKind;
+use crate::domain::documents::Document;
+use crate::domain::holder::{Alert, CardStatus, Crossing, Holder};
+use crate::domain::trust::{KeyStatus, TrustList, TrustedKey};
+
+pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    pub status: String,
+    pub version: String,
+    pub time: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrustListBody {
+    pub issued_at: DateTime<Utc>,
+    pub keys: Vec<TrustKeyBody>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrustKeyBody {
+    pub kid: Kid,
+    pub issuer: String,
+    pub algorithm: String,
+    /// The raw 32-byte Ed25519 public key, base64url without padding.
+    pub public_key: String,
+    pub valid_from: DateTime<Utc>,
+    pub valid_until: DateTime<Utc>,
+    pub status: KeyStatus,
+}
+
+impl TrustKeyBody {
+    pub fn from_key(key: &TrustedKey) -> Self {
+        Self {
+            kid: key.kid,
+            issuer: key.issuer.clone(),
+            algorithm: "EdDSA".into(),
+            public_key: URL_SAFE_NO_PAD.encode(key.key.as_bytes()),
+            valid_from: DateTime::from_timestamp(key.valid_from, 0).unwrap_or_default(),
+            valid_until: DateTime::from_timestamp(key.valid_until, 0).unwrap_or_default(),
+            status: key.status,
+        }
+    }
+}
+
+impl TrustListBody {
+    /// The domain trust list, refusing any key this lane could not use.
+    pub fn into_trust_list(self, fetched_at: i64) -> Result<TrustList, String> {
+        let keys = self
+            .keys
+            .into_iter()
+            .map(|k| {
+                if k.algorithm != "EdDSA" {
+                    return Err(format!("key {} uses {:?}, not EdDSA", k.kid, k.algorithm));
+                }
+                let bytes: [u8; 32] = URL_SAFE_NO_PAD
+                    .decode(&k.public_key)
+                    .ok()
+                    .and_then(|b| b.try_into().ok())
+                    .ok_or_else(|| {
+                        format!("key {} is not a 32-byte base64url public key", k.kid)
+                    })?;
+                let key = VerifyingKey::from_bytes(&bytes)
+                    .map_err(|_| format!("key {} is not a valid Ed25519 public key", k.kid))?;
+                Ok(TrustedKey {
+                    kid: k.kid,
+                    issuer: k.issuer,
+                    key,
+                    valid_from: k.valid_from.timestamp(),
+                    valid_until: k.valid_until.timestamp(),
+                    status: k.status,
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(TrustList { keys, fetched_at })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerificationRequest {
+    pub token: String,
+    pub checkpoint: String,
+    pub lane: String,
+    pub direction: Direction,
+    pub officer: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenInfo {
+    pub kid: Kid,
+    pub issued_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub nonce: Nonce,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardInfo {
+    pub reference: CardRef,
+    pub status: CardStatus,
+}
+
+/// Where and when a code was first presented.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Presentation {
+    pub verification_id: String,
+    pub at: DateTime<Utc>,
+    pub checkpoint: String,
+    pub lane: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verification {
+    pub verification_id: String,
+    pub checked_at: DateTime<Utc>,
+    pub token: TokenInfo,
+    pub card: CardInfo,
+    pub holder: Holder,
+    pub documents: Vec<Document>,
+    pub crossings: Vec<Crossing>,
+    pub alerts: Vec<Alert>,
+    /// Set when this same code was presented before, anywhere.
+    pub presented_before: Option<Presentation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionRequest {
+    /// Chosen by the lane; sending the same decision again is harmless.
+    pub decision_id: String,
+    #[serde(default)]
+    pub verification_id: Option<String>,
+    pub card: CardRef,
+    pub checkpoint: String,
+    pub lane: String,
+    pub direction: Direction,
+    pub officer: String,
+    pub decision: DecisionKind,
+    #[serde(default)]
+    pub reasons: Vec<String>,
+    #[serde(default)]
+    pub note: String,
+    /// Set when the officer approved over a failed check.
+    #[serde(default)]
+    pub override_reason: Option<String>,
+    pub decided_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionReceipt {
+    pub decision_id: String,
+    pub recorded_at: DateTime<Utc>,
+    /// True when the service already had this decision.
+    pub duplicate: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardSummary {
+    pub card: CardRef,
+    pub traveller: String,
+    pub name_latin: String,
+    pub scenario: String,
+    pub summary: String,
+    pub status: CardStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MintedToken {
+    pub card: CardRef,
+    /// The QR text, as the phone app would show it.
+    pub qr: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// RFC 9457 problem details, with a stable `code` for machines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    pub code: String,
+}
+
+impl Problem {
+    pub fn new(status: u16, code: &str, title: &str, detail: impl Into<String>) -> Self {
+        Self {
+            kind: format!("urn:lanedesk:problem:{code}"),
+            title: title.to_owned(),
+            status,
+            detail: detail.into(),
+            code: code.to_owned(),
+        }
+    }
+}

@@ -1,0 +1,375 @@
+//! HTTP handlers of API v1. Errors are `application/problem+json` with a stable `code`.
+
+use std::sync::Arc;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+
+use crate::domain::checkpoint::Checkpoint;
+use crate::domain::credential::{self, CardRef, CredentialError};
+use crate::domain::text::sanitize;
+use crate::edges::api::{
+    CardInfo, DecisionReceipt, DecisionRequest, Health, PROBLEM_CONTENT_TYPE, Problem, TokenInfo,
+    TrustKeyBody, TrustListBody, Verification, VerificationRequest,
+};
+
+use super::Issuer;
+use super::store::{DecisionOutcome, NewVerification};
+
+/// Requests are small JSON documents; anything larger is refused before parsing.
+const BODY_LIMIT: usize = 16 * 1024;
+
+pub struct ApiError(Problem);
+
+impl ApiError {
+    fn new(status: StatusCode, code: &str, title: &str, detail: impl Into<String>) -> Self {
+        Self(Problem::new(status.as_u16(), code, title, detail))
+    }
+
+    fn internal(what: impl std::fmt::Display) -> Self {
+        tracing::error!("internal failure: {what}");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal failure",
+            "The service failed while answering; the failure is in its log.",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status =
+            StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, Json(self.0)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
+        );
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+pub fn router(issuer: Arc<Issuer>) -> Router {
+    let lane_only = Router::new()
+        .route("/v1/trust-list", get(trust_list))
+        .route("/v1/verifications", post(verify))
+        .route("/v1/holders/{id}/photo", get(photo))
+        .route("/v1/decisions", post(decide))
+        .route_layer(middleware::from_fn_with_state(issuer.clone(), require_lane));
+    Router::new()
+        .route("/v1/health", get(health))
+        .route("/v1/cards", get(cards))
+        .route("/v1/cards/{card}/tokens", post(mint))
+        .merge(lane_only)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(issuer)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not-found",
+        "No such resource",
+        "This path is not part of API v1.",
+    )
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        "Method not allowed",
+        "This path does not accept that method.",
+    )
+}
+
+/// Constant-time comparison, so the lane token cannot be guessed byte by byte from timing.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn require_lane(State(issuer): State<Arc<Issuer>>, request: Request, next: Next) -> Response {
+    let presented = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match presented {
+        Some(token) if same_secret(token.as_bytes(), issuer.lane_token.as_bytes()) => {
+            next.run(request).await
+        }
+        Some(_) => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "lane-token-refused",
+            "Lane token refused",
+            "The lane token is not valid for this service.",
+        )
+        .into_response(),
+        None => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "lane-token-missing",
+            "Lane token missing",
+            "Send the lane token as 'Authorization: Bearer TOKEN'.",
+        )
+        .into_response(),
+    }
+}
+
+fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
+    body.map(|Json(v)| v).map_err(|rejection| {
+        ApiError::new(
+            rejection.status(),
+            "bad-request",
+            "Request body not understood",
+            sanitize(&rejection.body_text()),
+        )
+    })
+}
+
+/// Lane and officer ids are short printable labels.
+fn check_label(value: &str, what: &str, max: usize) -> ApiResult<()> {
+    if value.is_empty() || value.chars().count() > max || sanitize(value) != value {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+            "Request body not understood",
+            format!("{what} must be 1 to {max} printable characters"),
+        ));
+    }
+    Ok(())
+}
+
+fn known_checkpoint(name: &str) -> ApiResult<&'static Checkpoint> {
+    Checkpoint::find(name).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "unknown-checkpoint",
+            "Unknown checkpoint",
+            e,
+        )
+    })
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, super::StoreError> + Send + 'static,
+) -> ApiResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)
+}
+
+async fn health(State(issuer): State<Arc<Issuer>>) -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        time: issuer.clock.now(),
+    })
+}
+
+async fn trust_list(State(issuer): State<Arc<Issuer>>) -> Json<TrustListBody> {
+    Json(TrustListBody {
+        issued_at: issuer.clock.now(),
+        keys: issuer
+            .trust
+            .keys
+            .iter()
+            .map(TrustKeyBody::from_key)
+            .collect(),
+    })
+}
+
+fn token_problem(e: &CredentialError) -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        e.code(),
+        "Code refused",
+        e.to_string(),
+    )
+}
+
+async fn verify(
+    State(issuer): State<Arc<Issuer>>,
+    body: Result<Json<VerificationRequest>, JsonRejection>,
+) -> ApiResult<Json<Verification>> {
+    let request = json_body(body)?;
+    let checkpoint = known_checkpoint(&request.checkpoint)?;
+    check_label(&request.lane, "lane", 32)?;
+    check_label(&request.officer, "officer", 64)?;
+    let now = issuer.clock.now();
+    let code = credential::verify(
+        &request.token,
+        &issuer.trust,
+        now.timestamp(),
+        issuer.skew_secs,
+        None,
+    )
+    .map_err(|e| token_problem(&e))?;
+    let record = issuer.by_card.get(&code.claims.card).cloned().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown-card",
+            "Unknown card",
+            "The code is genuine but its card is not known to this issuer. Refer to second line.",
+        )
+    })?;
+    let verification_id = format!(
+        "v-{}",
+        hex::encode(crate::domain::credential::Nonce::random().0)
+    );
+    let presented_before = {
+        let issuer = issuer.clone();
+        let id = verification_id.clone();
+        let direction = request.direction.to_string();
+        blocking(move || {
+            issuer.store.record_verification(&NewVerification {
+                id: &id,
+                nonce: code.claims.nonce,
+                card: code.claims.card,
+                checkpoint: checkpoint.slug,
+                lane: &request.lane,
+                direction: &direction,
+                officer: &request.officer,
+                at: now,
+            })
+        })
+        .await?
+    };
+    let ts = |t| chrono::DateTime::from_timestamp(t, 0).unwrap_or_default();
+    Ok(Json(Verification {
+        verification_id,
+        checked_at: now,
+        token: TokenInfo {
+            kid: code.kid,
+            issued_at: ts(code.claims.issued_at),
+            expires_at: ts(code.claims.expires_at),
+            nonce: code.claims.nonce,
+        },
+        card: CardInfo {
+            reference: record.card,
+            status: record.card_status,
+        },
+        holder: record.holder.clone(),
+        documents: record.documents.clone(),
+        crossings: record.crossings.clone(),
+        alerts: record.alerts.clone(),
+        presented_before,
+    }))
+}
+
+async fn photo(State(issuer): State<Arc<Issuer>>, Path(id): Path<String>) -> ApiResult<Response> {
+    let bytes = issuer.portraits.get(&id).cloned().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown-holder",
+            "Unknown holder",
+            format!("No holder {:?} is enrolled.", sanitize(&id)),
+        )
+    })?;
+    Ok(([(header::CONTENT_TYPE, "image/png")], bytes.to_vec()).into_response())
+}
+
+async fn decide(
+    State(issuer): State<Arc<Issuer>>,
+    body: Result<Json<DecisionRequest>, JsonRejection>,
+) -> ApiResult<Response> {
+    let decision = json_body(body)?;
+    let id_ok = (1..=64).contains(&decision.decision_id.len())
+        && decision
+            .decision_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !id_ok {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+            "Request body not understood",
+            "decision_id must be 1 to 64 letters, digits, - or _",
+        ));
+    }
+    known_checkpoint(&decision.checkpoint)?;
+    check_label(&decision.lane, "lane", 32)?;
+    check_label(&decision.officer, "officer", 64)?;
+    if !issuer.by_card.contains_key(&decision.card) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown-card",
+            "Unknown card",
+            format!("Card {} is not known to this issuer.", decision.card),
+        ));
+    }
+    let now = issuer.clock.now();
+    let outcome = {
+        let issuer = issuer.clone();
+        let decision = decision.clone();
+        blocking(move || issuer.store.record_decision(&decision, now)).await?
+    };
+    let receipt = |recorded_at, duplicate| DecisionReceipt {
+        decision_id: decision.decision_id.clone(),
+        recorded_at,
+        duplicate,
+    };
+    match outcome {
+        DecisionOutcome::Recorded(at) => {
+            Ok((StatusCode::CREATED, Json(receipt(at, false))).into_response())
+        }
+        DecisionOutcome::Duplicate(at) => {
+            Ok((StatusCode::OK, Json(receipt(at, true))).into_response())
+        }
+        DecisionOutcome::Conflict => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "decision-conflict",
+            "Decision id reused",
+            format!(
+                "Decision {} was already recorded with different content; a decision id names one decision.",
+                decision.decision_id
+            ),
+        )),
+    }
+}
+
+async fn cards(State(issuer): State<Arc<Issuer>>) -> Json<Vec<crate::edges::api::CardSummary>> {
+    Json(issuer.cards())
+}
+
+async fn mint(State(issuer): State<Arc<Issuer>>, Path(card): Path<String>) -> ApiResult<Response> {
+    let card: CardRef = card.parse().map_err(|e: String| {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad-card", "Bad card reference", e)
+    })?;
+    let token = issuer.mint(card).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown-card",
+            "Unknown card",
+            format!("Card {card} is not known to this issuer."),
+        )
+    })?;
+    Ok((StatusCode::CREATED, Json(token)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_secret;
+
+    #[test]
+    fn secrets_compare_by_content_and_length() {
+        assert!(same_secret(b"lane-7", b"lane-7"));
+        assert!(!same_secret(b"lane-7", b"lane-8"));
+        assert!(!same_secret(b"lane-7", b"lane-77"));
+    }
+}
