@@ -1,1 +1,160 @@
-fn main() {}
+//! Verifications per second of the reference service with 1, 8 and 64 concurrent lanes.
+//!
+//! cargo bench --bench service
+//!
+//! The service runs as its own process (`lanedesk issuer serve`, the binary this package
+//! builds) on 127.0.0.1 with a fresh SQLite file; this process plays the lanes, each with its
+//! own HTTP connection, sending fresh codes minted beforehand. Both share the machine's cores,
+//! so the figures are a floor for a service on a machine of its own.
+//! LANEDESK_BENCH_REQUESTS sets the verifications per run (default 4000).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use lanedesk::domain::checkpoint::Direction;
+use lanedesk::edges::api::VerificationRequest;
+use lanedesk::edges::client::{ClientConfig, ServiceClient};
+
+const TOKEN: &str = "bench-lane-token";
+
+struct Service {
+    child: Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_service() -> Service {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lanedesk"))
+        .args([
+            "issuer",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--lane-token",
+            TOKEN,
+        ])
+        .arg("--db")
+        .arg(dir.path().join("bench.sqlite"))
+        .arg("--fixtures")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"))
+        .env("LANEDESK_LOG", "warn")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the lanedesk binary runs");
+    let stderr = child.stderr.take().unwrap();
+    let line = BufReader::new(stderr)
+        .lines()
+        .map_while(Result::ok)
+        .find(|l| l.contains("serving API v1 at "))
+        .expect("the service printed its address");
+    let url = line
+        .split("serving API v1 at ")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    Service {
+        child,
+        url,
+        _dir: dir,
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+async fn run(url: &str, lanes: usize, requests: usize) -> (f64, Duration, Duration) {
+    let minting = ServiceClient::new(&ClientConfig::new(url)).unwrap();
+    let cards = minting.cards().await.unwrap();
+    let mut tokens = Vec::with_capacity(requests);
+    for i in 0..requests {
+        tokens.push(minting.mint(cards[i % cards.len()].card).await.unwrap().qr);
+    }
+    let tokens = Arc::new(tokens);
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for lane in 0..lanes {
+        let (tokens, next, url) = (tokens.clone(), next.clone(), url.to_owned());
+        tasks.push(tokio::spawn(async move {
+            let client = ServiceClient::new(&ClientConfig::new(&url).lane_token(TOKEN)).unwrap();
+            let mut latencies = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(token) = tokens.get(i) else { break };
+                let request = VerificationRequest {
+                    token: token.clone(),
+                    checkpoint: "lo-wu".into(),
+                    lane: format!("{lane}"),
+                    direction: Direction::Entry,
+                    officer: "bench".into(),
+                };
+                let t = Instant::now();
+                client
+                    .verify(&request)
+                    .await
+                    .expect("verification succeeds");
+                latencies.push(t.elapsed());
+            }
+            latencies
+        }));
+    }
+    let mut latencies = Vec::with_capacity(requests);
+    for task in tasks {
+        latencies.extend(task.await.unwrap());
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+    (
+        requests as f64 / elapsed.as_secs_f64(),
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.99),
+    )
+}
+
+fn main() {
+    // `cargo test` runs benches once with --bench absent; keep that quick.
+    let requests: usize = std::env::var("LANEDESK_BENCH_REQUESTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(if std::env::args().any(|a| a == "--bench") {
+            4000
+        } else {
+            200
+        });
+    let service = start_service();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    println!(
+        "reference service, {requests} verifications per run, loopback, lanes each on their own connection"
+    );
+    println!(
+        "{:>6} {:>14} {:>10} {:>10}",
+        "lanes", "verif./s", "p50 ms", "p99 ms"
+    );
+    for lanes in [1, 8, 64] {
+        let (rate, p50, p99) = rt.block_on(run(&service.url, lanes, requests));
+        println!(
+            "{lanes:>6} {rate:>14.0} {:>10.2} {:>10.2}",
+            p50.as_secs_f64() * 1000.0,
+            p99.as_secs_f64() * 1000.0
+        );
+    }
+}

@@ -60,10 +60,12 @@ CREATE TABLE IF NOT EXISTS travellers (
     id TEXT PRIMARY KEY, card BLOB NOT NULL UNIQUE, record TEXT NOT NULL, portrait BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS verifications (
     id TEXT PRIMARY KEY, nonce BLOB NOT NULL, card BLOB NOT NULL, checkpoint TEXT NOT NULL,
-    lane TEXT NOT NULL, direction TEXT NOT NULL, officer TEXT NOT NULL, at INTEGER NOT NULL);
+    lane TEXT NOT NULL, direction TEXT NOT NULL, officer TEXT NOT NULL,
+    at INTEGER NOT NULL); -- Unix milliseconds
 CREATE INDEX IF NOT EXISTS verifications_by_nonce ON verifications (nonce, at);
 CREATE TABLE IF NOT EXISTS decisions (
-    decision_id TEXT PRIMARY KEY, body TEXT NOT NULL, received_at INTEGER NOT NULL);
+    decision_id TEXT PRIMARY KEY, body TEXT NOT NULL,
+    received_at INTEGER NOT NULL); -- Unix milliseconds
 ";
 
 fn open_conn(path: &Path, synchronous: &str) -> Result<Connection, StoreError> {
@@ -237,7 +239,7 @@ impl Store {
             .query_row(params![v.nonce.0.to_vec()], |r| {
                 Ok(Presentation {
                     verification_id: r.get(0)?,
-                    at: DateTime::from_timestamp(r.get(1)?, 0).unwrap_or_default(),
+                    at: DateTime::from_timestamp_millis(r.get(1)?).unwrap_or_default(),
                     checkpoint: r.get(2)?,
                     lane: r.get(3)?,
                 })
@@ -255,7 +257,7 @@ impl Store {
             v.lane,
             v.direction,
             v.officer,
-            v.at.timestamp()
+            v.at.timestamp_millis()
         ])?;
         Ok(earlier)
     }
@@ -279,15 +281,17 @@ impl Store {
             .optional()?;
         let outcome = match existing {
             Some((stored, at)) if stored == body => {
-                DecisionOutcome::Duplicate(DateTime::from_timestamp(at, 0).unwrap_or_default())
+                DecisionOutcome::Duplicate(DateTime::from_timestamp_millis(at).unwrap_or_default())
             }
             Some(_) => DecisionOutcome::Conflict,
             None => {
                 tx.execute(
                     "INSERT INTO decisions (decision_id, body, received_at) VALUES (?1, ?2, ?3)",
-                    params![decision.decision_id, body, now.timestamp()],
+                    params![decision.decision_id, body, now.timestamp_millis()],
                 )?;
-                DecisionOutcome::Recorded(now)
+                DecisionOutcome::Recorded(
+                    DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or_default(),
+                )
             }
         };
         tx.commit()?;

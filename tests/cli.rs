@@ -1,0 +1,353 @@
+//! The `lanedesk` binary as a user runs it: `issuer serve` as a real process, `issuer mint`
+//! and `verify` against it, their JSON, their exit statuses and their messages.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+const LANE_TOKEN: &str = "cli-test-token";
+
+fn lanedesk() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lanedesk"));
+    cmd.env_remove("LANEDESK_LANE_TOKEN");
+    cmd
+}
+
+/// `lanedesk issuer serve` on a free port; killed when dropped.
+struct Served {
+    child: Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(extra: &[&str]) -> Served {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut child = lanedesk()
+        .args([
+            "issuer",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--lane-token",
+            LANE_TOKEN,
+        ])
+        .arg("--db")
+        .arg(dir.path().join("issuer.sqlite"))
+        .arg("--fixtures")
+        .arg(&fixtures)
+        .args(extra)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut url = None;
+    for line in BufReader::new(stderr).lines() {
+        let line = line.unwrap();
+        if let Some(rest) = line.split("serving API v1 at ").nth(1) {
+            url = Some(rest.split_whitespace().next().unwrap().to_owned());
+            break;
+        }
+    }
+    Served {
+        child,
+        url: url.expect("the service printed its address"),
+        _dir: dir,
+    }
+}
+
+fn run(cmd: &mut Command) -> (i32, String, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().unwrap();
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8(stdout).unwrap(),
+        String::from_utf8(stderr).unwrap(),
+    )
+}
+
+fn mint(url: &str, card: &str) -> String {
+    let (code, out, err) =
+        run(lanedesk().args(["issuer", "mint", "--service", url, "--card", card]));
+    assert_eq!(code, 0, "{err}");
+    out.trim().to_owned()
+}
+
+fn verify(url: &str, text: &str, lane: &str) -> (i32, serde_json::Value) {
+    let (code, out, err) = run(lanedesk().args([
+        "verify",
+        "--service",
+        url,
+        "--lane-token",
+        LANE_TOKEN,
+        "--checkpoint",
+        "lo-wu",
+        "--direction",
+        "entry",
+        "--lane",
+        lane,
+        text,
+    ]));
+    let json = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out:?} {err}"));
+    (code, json)
+}
+
+#[test]
+fn mint_then_verify_accepts_and_prints_holder_and_documents() {
+    let served = serve(&[]);
+    let text = mint(&served.url, "T01");
+    assert!(text.starts_with("EC1:"), "{text}");
+    let (code, json) = verify(&served.url, &text, "7");
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["accepted"], true);
+    assert_eq!(json["holder"]["name_latin"], "CHAN Chi Ming");
+    assert_eq!(json["documents"][0]["kind"], "home-return-permit");
+
+    // The same code again, at another lane: refused as a replay, saying where it was first seen.
+    let (code, json) = verify(&served.url, &text, "8");
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(json["accepted"], false);
+    assert_eq!(json["reason_code"], "replayed");
+    assert!(
+        json["reason"].as_str().unwrap().contains("lo-wu lane 7"),
+        "{json}"
+    );
+}
+
+#[test]
+fn cards_are_found_by_scenario_and_a_revoked_card_is_refused() {
+    let served = serve(&[]);
+    let text = mint(&served.url, "card-revoked");
+    let (code, json) = verify(&served.url, &text, "7");
+    assert_eq!(code, 1);
+    assert_eq!(json["reason_code"], "card-revoked");
+    assert_eq!(json["holder"]["id"], "T09");
+
+    let (code, _, err) = run(lanedesk().args([
+        "issuer",
+        "mint",
+        "--service",
+        &served.url,
+        "--card",
+        "nobody",
+    ]));
+    assert_eq!(code, 2);
+    assert!(err.contains("no card \"nobody\""), "{err}");
+    assert!(err.contains("T01 (hk-resident)"), "{err}");
+}
+
+#[test]
+fn a_forged_or_garbled_code_is_refused_with_a_reason() {
+    let served = serve(&[]);
+    let text = mint(&served.url, "T03");
+    // Change one character of the signature region.
+    let mut forged: Vec<char> = text.chars().collect();
+    let i = forged.len() - 5;
+    forged[i] = if forged[i] == 'A' { 'B' } else { 'A' };
+    let forged: String = forged.into_iter().collect();
+    let (code, json) = verify(&served.url, &forged, "7");
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(json["accepted"], false);
+    assert!(
+        ["bad-signature", "damaged", "malformed"].contains(&json["reason_code"].as_str().unwrap()),
+        "{json}"
+    );
+    assert!(!json["reason"].as_str().unwrap().is_empty());
+
+    let (code, json) = verify(&served.url, "https://example.org/not-a-card", "7");
+    assert_eq!(code, 1);
+    assert_eq!(json["reason_code"], "not-ec1");
+}
+
+#[test]
+fn verify_exits_2_when_it_cannot_check() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (code, json) = verify(&format!("http://127.0.0.1:{port}"), "EC1:X", "7");
+    assert_eq!(code, 2);
+    assert_eq!(json["checked"], false);
+    assert!(
+        json["error"].as_str().unwrap().contains("cannot reach"),
+        "{json}"
+    );
+
+    let served = serve(&[]);
+    let (code, out, _) = run(lanedesk().args([
+        "verify",
+        "--service",
+        &served.url,
+        "--lane-token",
+        LANE_TOKEN,
+        "--checkpoint",
+        "Heathrow",
+        "--direction",
+        "entry",
+        "EC1:X",
+    ]));
+    assert_eq!(code, 2);
+    assert!(out.contains("unknown checkpoint"), "{out}");
+
+    let (code, out, _) = run(lanedesk().args([
+        "verify",
+        "--service",
+        &served.url,
+        "--lane-token",
+        "wrong",
+        "--checkpoint",
+        "lo-wu",
+        "--direction",
+        "entry",
+        "EC1:X",
+    ]));
+    assert_eq!(code, 2);
+    assert!(out.contains("refused this lane's token"), "{out}");
+
+    let (code, _, err) = run(lanedesk().args(["verify", "--service", &served.url]));
+    assert_eq!(code, 2, "bad usage");
+    assert!(err.contains("--lane-token"), "{err}");
+}
+
+#[test]
+fn serve_over_tls_and_mint_a_png_that_a_real_decoder_reads_back() {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    let dir = tempfile::tempdir().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["localhost".to_owned()])
+        .unwrap()
+        .signed_by(&key, &ca)
+        .unwrap();
+    let (cert_path, key_path, ca_path) = (
+        dir.path().join("c.pem"),
+        dir.path().join("k.pem"),
+        dir.path().join("ca.pem"),
+    );
+    std::fs::write(&cert_path, cert.pem()).unwrap();
+    std::fs::write(&key_path, key.serialize_pem()).unwrap();
+    std::fs::write(&ca_path, ca.pem()).unwrap();
+
+    let served = serve(&[
+        "--tls-cert",
+        cert_path.to_str().unwrap(),
+        "--tls-key",
+        key_path.to_str().unwrap(),
+    ]);
+    assert!(
+        served.url.starts_with("https://localhost:"),
+        "{}",
+        served.url
+    );
+    let png = dir.path().join("code.png");
+    let (code, out, err) = run(lanedesk()
+        .args([
+            "issuer",
+            "mint",
+            "--service",
+            &served.url,
+            "--card",
+            "T02",
+            "--ca-cert",
+        ])
+        .arg(&ca_path)
+        .arg("--png")
+        .arg(&png));
+    assert_eq!(code, 0, "{err}");
+    let text = out.trim();
+
+    let image = image::open(&png).unwrap().to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare(image);
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1);
+    let (meta, content) = grids[0].decode().unwrap();
+    assert_eq!(content, text);
+    assert!(meta.version.0 <= 9, "version {}", meta.version.0);
+
+    let (code, out, _) = run(lanedesk()
+        .args([
+            "verify",
+            "--service",
+            &served.url,
+            "--lane-token",
+            LANE_TOKEN,
+            "--checkpoint",
+            "gongbei",
+            "--direction",
+            "entry",
+            "--ca-cert",
+        ])
+        .arg(&ca_path)
+        .arg(text));
+    assert_eq!(code, 0, "{out}");
+
+    // Without the CA, the lane refuses the service's certificate and says how to fix it.
+    let (code, out, _) = run(lanedesk().args([
+        "verify",
+        "--service",
+        &served.url,
+        "--lane-token",
+        LANE_TOKEN,
+        "--checkpoint",
+        "gongbei",
+        "--direction",
+        "entry",
+        text,
+    ]));
+    assert_eq!(code, 2);
+    assert!(out.contains("--ca-cert"), "{out}");
+}
+
+#[test]
+fn every_command_explains_itself_with_an_example() {
+    for args in [
+        vec!["--help"],
+        vec!["issuer", "serve", "--help"],
+        vec!["issuer", "mint", "--help"],
+        vec!["verify", "--help"],
+    ] {
+        let (code, out, _) = run(lanedesk().args(&args));
+        assert_eq!(code, 0, "{args:?}");
+        assert!(out.contains("Example"), "{args:?}: {out}");
+    }
+}
+
+#[test]
+fn serve_refuses_to_start_without_a_lane_token_or_on_a_busy_port() {
+    let (code, _, err) = run(lanedesk().args(["issuer", "serve"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("--lane-token"), "{err}");
+
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = busy.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(lanedesk()
+        .args([
+            "issuer",
+            "serve",
+            "--lane-token",
+            "t",
+            "--listen",
+            &addr,
+            "--fixtures",
+        ])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"))
+        .arg("--db")
+        .arg(dir.path().join("x.sqlite")));
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot listen on"), "{err}");
+}
