@@ -444,3 +444,22 @@ async fn a_service_that_cannot_start_says_why() {
     assert!(err.to_string().contains("must be PEM files"), "{err}");
     svc.stop().await;
 }
+
+#[test]
+fn the_openapi_description_names_every_route_the_service_serves() {
+    let spec =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/openapi.yaml")).unwrap();
+    let routes = include_str!("../src/edges/issuer/routes.rs");
+    let served: Vec<&str> = routes
+        .split(".route(\"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap())
+        .collect();
+    assert!(served.len() >= 7, "{served:?}");
+    for path in served {
+        assert!(
+            spec.contains(&format!("  {path}:")),
+            "docs/openapi.yaml lacks {path}"
+        );
+    }
+}
