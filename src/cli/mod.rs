@@ -1,6 +1,7 @@
 //! The `lanedesk` command line: one binary, one subcommand per use.
 
 mod issuer;
+mod scan;
 mod verify;
 
 use std::process::ExitCode;
@@ -29,6 +30,10 @@ enum Command {
     Issuer(issuer::IssuerCommand),
     /// Verify one e-card QR text against the issuance service and print the result as JSON.
     Verify(verify::VerifyArgs),
+    /// Read the QR codes in image files and print them as JSON lines.
+    Decode(scan::DecodeArgs),
+    /// List the webcams this machine has.
+    Cameras(scan::CamerasArgs),
 }
 
 /// Exit status when the command could not do its job (bad usage, service unreachable).
@@ -39,6 +44,8 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Issuer(command) => issuer::run(command),
         Command::Verify(args) => verify::run(args),
+        Command::Decode(args) => scan::decode(args),
+        Command::Cameras(args) => scan::cameras(args),
     }
 }
 

@@ -1,0 +1,364 @@
+//! The scanner: a capture thread and a decoder thread, joined by a one-frame slot.
+//!
+//! The capture thread puts each frame in the slot, replacing any frame the decoder has not
+//! taken yet: a slow decode drops stale frames instead of queueing them, so what is read is
+//! always what the camera sees now. The decoder spends a small budget per frame (the region
+//! where the last code was, or the densest region, then one rung of the ladder, a different
+//! rung each frame) and reports each code once while it stays in view.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::binarize::Gray;
+use super::reader::{self, Attempt, Binarizer, Found, Scale, Transform};
+use super::roi::{self, Rect};
+use crate::edges::camera::{FrameSource, SourceError};
+
+/// What the scanner reports.
+#[derive(Debug, Clone)]
+pub enum ScanEvent {
+    Started {
+        source: String,
+    },
+    /// A frame was decoded (whether or not a code was in it).
+    Frame(FrameReport),
+    /// A code came into view.
+    CodeRead(Found),
+    SourceFailed(SourceError),
+    /// The source has no more frames.
+    SourceEnded,
+}
+
+#[derive(Debug, Clone)]
+pub struct FrameReport {
+    pub seq: u64,
+    pub width: usize,
+    pub height: usize,
+    /// A small copy for the preview; the frame itself stays here.
+    pub preview: Gray,
+    /// Where a code is, in frame pixels, when one was read in this frame.
+    pub outline: Option<[(f32, f32); 4]>,
+    pub decode_time: Duration,
+    /// Frames replaced in the slot before the decoder took them, since the start.
+    pub dropped: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ScannerConfig {
+    /// The same code seen again within this time is not reported again.
+    pub repeat_after: Duration,
+    /// Preview width in pixels.
+    pub preview_width: usize,
+}
+
+impl Default for ScannerConfig {
+    fn default() -> Self {
+        Self {
+            repeat_after: Duration::from_secs(3),
+            preview_width: 160,
+        }
+    }
+}
+
+/// A slot holding at most one item; putting replaces what was not taken.
+pub struct LatestSlot<T> {
+    state: Mutex<(Option<T>, bool)>,
+    ready: Condvar,
+}
+
+impl<T> Default for LatestSlot<T> {
+    fn default() -> Self {
+        Self {
+            state: Mutex::new((None, false)),
+            ready: Condvar::new(),
+        }
+    }
+}
+
+impl<T> LatestSlot<T> {
+    /// Puts `item`, returning true when it replaced one that was never taken.
+    pub fn put(&self, item: T) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let replaced = state.0.replace(item).is_some();
+        self.ready.notify_one();
+        replaced
+    }
+
+    /// Waits for an item; `None` once closed and empty.
+    pub fn take(&self) -> Option<T> {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if let Some(item) = state.0.take() {
+                return Some(item);
+            }
+            if state.1 {
+                return None;
+            }
+            state = self.ready.wait(state).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    pub fn close(&self) {
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).1 = true;
+        self.ready.notify_all();
+    }
+}
+
+/// Reports each payload once while it stays in view.
+#[derive(Debug)]
+pub struct Dedup {
+    window: Duration,
+    seen: HashMap<Vec<u8>, Instant>,
+}
+
+impl Dedup {
+    pub fn new(window: Duration) -> Self {
+        Self {
+            window,
+            seen: HashMap::new(),
+        }
+    }
+
+    /// True when `payload` was not seen within the window. Each sighting restarts the window,
+    /// so a phone held up for a minute is one read.
+    pub fn is_new(&mut self, payload: &[u8], now: Instant) -> bool {
+        let window = self.window;
+        self.seen.retain(|_, t| now.duration_since(*t) < window);
+        self.seen.insert(payload.to_vec(), now).is_none()
+    }
+}
+
+/// Per-frame reading with a budget, remembering where the code was.
+#[derive(Debug, Default)]
+pub struct LiveReader {
+    last: Option<(Rect, Instant)>,
+    turn: usize,
+}
+
+/// Attempts per frame: more would delay the next, fresher frame.
+const BUDGET: usize = 2;
+/// A code's region is worth looking at again for this long after it was last read.
+const REGION_MEMORY: Duration = Duration::from_secs(2);
+
+impl LiveReader {
+    pub fn read(&mut self, img: &Gray) -> Vec<Found> {
+        let otsu = Attempt {
+            scale: Scale::Same,
+            transform: Transform::None,
+            binarizer: Binarizer::Otsu,
+        };
+        let mut plan: Vec<(Option<Rect>, Attempt)> = Vec::with_capacity(BUDGET);
+        match self.last.filter(|(_, t)| t.elapsed() < REGION_MEMORY) {
+            Some((region, _)) => plan.push((Some(region), otsu)),
+            None => {
+                if img.width.min(img.height) >= 600 {
+                    if let Some(region) = roi::dense_region(img) {
+                        plan.push((Some(region), otsu));
+                    }
+                }
+            }
+        }
+        let ladder = reader::ladder(img);
+        plan.push((None, ladder[self.turn % ladder.len()]));
+        self.turn = self.turn.wrapping_add(1);
+        for (region, attempt) in plan.into_iter().take(BUDGET) {
+            let result = match region {
+                Some(r) => reader::attempt_in(img, r, attempt),
+                None => reader::attempt(img, attempt),
+            };
+            if let Some(first) = result.found.first() {
+                self.last = Rect::around(&first.corners, 0.35, img.width, img.height)
+                    .map(|r| (r, Instant::now()));
+                return result.found;
+            }
+        }
+        found_nothing(&mut self.last);
+        Vec::new()
+    }
+}
+
+fn found_nothing(last: &mut Option<(Rect, Instant)>) {
+    if last.is_some_and(|(_, t)| t.elapsed() >= REGION_MEMORY) {
+        *last = None;
+    }
+}
+
+/// A running scanner. Dropping it stops it.
+pub struct Scanner {
+    stop: Arc<AtomicBool>,
+    slot: Arc<LatestSlot<(u64, Gray)>>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Scanner {
+    /// Starts the capture and decoder threads. `make_source` runs on the capture thread (a
+    /// webcam must stay on the thread that opened it); `on_event` is called from both threads.
+    pub fn start<F, E>(make_source: F, config: ScannerConfig, on_event: E) -> Scanner
+    where
+        F: FnOnce() -> Result<Box<dyn FrameSource>, SourceError> + Send + 'static,
+        E: Fn(ScanEvent) + Send + Sync + 'static,
+    {
+        let stop = Arc::new(AtomicBool::new(false));
+        let slot: Arc<LatestSlot<(u64, Gray)>> = Arc::new(LatestSlot::default());
+        let dropped = Arc::new(AtomicU64::new(0));
+        let emit = Arc::new(on_event);
+        let capture = {
+            let (stop, slot, dropped, emit) =
+                (stop.clone(), slot.clone(), dropped.clone(), emit.clone());
+            std::thread::Builder::new()
+                .name("lanedesk-capture".into())
+                .spawn(move || capture_loop(make_source, &stop, &slot, &dropped, &*emit))
+                .expect("the OS can start a thread")
+        };
+        let decode = {
+            let (slot, emit) = (slot.clone(), emit.clone());
+            std::thread::Builder::new()
+                .name("lanedesk-scanner".into())
+                .spawn(move || decode_loop(&slot, &dropped, config, &*emit))
+                .expect("the OS can start a thread")
+        };
+        Scanner {
+            stop,
+            slot,
+            threads: vec![capture, decode],
+        }
+    }
+
+    /// Stops both threads and waits for the decoder. The capture thread ends after its
+    /// current frame (a webcam read cannot be interrupted).
+    pub fn stop(mut self) {
+        self.halt();
+    }
+
+    fn halt(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        self.slot.close();
+        if let Some(decode) = self.threads.pop() {
+            let _ = decode.join();
+        }
+    }
+}
+
+impl Drop for Scanner {
+    fn drop(&mut self) {
+        self.halt();
+    }
+}
+
+fn capture_loop<F>(
+    make_source: F,
+    stop: &AtomicBool,
+    slot: &LatestSlot<(u64, Gray)>,
+    dropped: &AtomicU64,
+    emit: &dyn Fn(ScanEvent),
+) where
+    F: FnOnce() -> Result<Box<dyn FrameSource>, SourceError>,
+{
+    let mut source = match make_source() {
+        Ok(source) => source,
+        Err(e) => {
+            emit(ScanEvent::SourceFailed(e));
+            slot.close();
+            return;
+        }
+    };
+    emit(ScanEvent::Started {
+        source: source.describe(),
+    });
+    let mut seq = 0u64;
+    let mut last_error: Option<SourceError> = None;
+    while !stop.load(Ordering::SeqCst) {
+        let started = Instant::now();
+        match source.next_frame() {
+            Ok(Some(frame)) => {
+                seq += 1;
+                if slot.put((seq, frame)) {
+                    dropped.fetch_add(1, Ordering::Relaxed);
+                }
+                last_error = None;
+            }
+            Ok(None) => {
+                emit(ScanEvent::SourceEnded);
+                break;
+            }
+            Err(e) => {
+                // Say it once, not once per frame, while the same failure goes on.
+                if last_error.as_ref() != Some(&e) {
+                    emit(ScanEvent::SourceFailed(e.clone()));
+                }
+                if !e.is_transient() {
+                    break;
+                }
+                last_error = Some(e);
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        if let Some(pace) = source.pacing() {
+            std::thread::sleep(pace.saturating_sub(started.elapsed()));
+        }
+    }
+    slot.close();
+}
+
+fn decode_loop(
+    slot: &LatestSlot<(u64, Gray)>,
+    dropped: &AtomicU64,
+    config: ScannerConfig,
+    emit: &dyn Fn(ScanEvent),
+) {
+    let mut reader = LiveReader::default();
+    let mut dedup = Dedup::new(config.repeat_after);
+    while let Some((seq, frame)) = slot.take() {
+        let started = Instant::now();
+        let found = reader.read(&frame);
+        let decode_time = started.elapsed();
+        let factor = (frame.width / config.preview_width.max(1)).max(1);
+        emit(ScanEvent::Frame(FrameReport {
+            seq,
+            width: frame.width,
+            height: frame.height,
+            preview: frame.downscale(factor),
+            outline: found.first().map(|f| f.corners),
+            decode_time,
+            dropped: dropped.load(Ordering::Relaxed),
+        }));
+        let now = Instant::now();
+        for code in found {
+            if dedup.is_new(&code.bytes, now) {
+                emit(ScanEvent::CodeRead(code));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_slot_keeps_only_the_latest_item() {
+        let slot = LatestSlot::default();
+        assert!(!slot.put(1));
+        assert!(slot.put(2));
+        assert!(slot.put(3));
+        assert_eq!(slot.take(), Some(3));
+        slot.close();
+        assert_eq!(slot.take(), None);
+    }
+
+    #[test]
+    fn a_code_held_in_view_is_reported_once() {
+        let mut dedup = Dedup::new(Duration::from_secs(3));
+        let t0 = Instant::now();
+        assert!(dedup.is_new(b"EC1:A", t0));
+        assert!(!dedup.is_new(b"EC1:A", t0 + Duration::from_secs(2)));
+        // Still in view 4 s later: each sighting restarts the window.
+        assert!(!dedup.is_new(b"EC1:A", t0 + Duration::from_secs(4)));
+        assert!(dedup.is_new(b"EC1:B", t0 + Duration::from_secs(4)));
+        // Gone for longer than the window, then shown again: a new read.
+        assert!(dedup.is_new(b"EC1:A", t0 + Duration::from_secs(8)));
+    }
+}

@@ -1,0 +1,311 @@
+//! The path from frames to codes: real images through the real reader, the synthetic camera
+//! through the scanner threads, and every kind of bad frame.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use lanedesk::domain::credential::{self, CardRef, Claims, Kid};
+use lanedesk::edges::camera::files::ImageFiles;
+use lanedesk::edges::camera::synthetic::{Scene, SyntheticCamera, render};
+use lanedesk::edges::camera::{FrameSource, SourceError};
+use lanedesk::edges::scanner::live::{ScanEvent, Scanner, ScannerConfig};
+use lanedesk::edges::scanner::{load_gray, reader};
+
+fn frames() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/frames")
+}
+
+fn code(seed: u8) -> String {
+    let key = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
+    credential::mint(
+        &Claims::fresh("CN-NIA", CardRef([seed; 16]), 1_800_000_000),
+        Kid([seed; 8]),
+        &key,
+    )
+}
+
+#[test]
+fn sample_camera_frames_decode_to_their_text() {
+    for name in ["easy-000", "medium-000", "hard-000"] {
+        let img = load_gray(&frames().join(format!("{name}.jpg"))).unwrap();
+        let expected = std::fs::read_to_string(frames().join(format!("{name}.txt"))).unwrap();
+        let read = reader::read_still(&img);
+        assert!(
+            read.found.iter().any(|f| f.text == expected),
+            "{name}: {:?}",
+            read.found
+        );
+        let corners = read.found[0].corners;
+        assert!(
+            corners
+                .iter()
+                .all(|&(x, y)| (0.0..1280.0).contains(&x) && (0.0..720.0).contains(&y)),
+            "{corners:?}"
+        );
+    }
+}
+
+#[test]
+fn an_image_that_makes_rqrr_panic_is_contained() {
+    let img = load_gray(&frames().join("rqrr-panic.png")).unwrap();
+    let read = reader::read_still(&img);
+    assert!(
+        !read.panics.is_empty(),
+        "rqrr 0.11 panics on this image; the reader must have contained it"
+    );
+    assert!(
+        read.panics[0].contains("assertion failed"),
+        "{:?}",
+        read.panics
+    );
+}
+
+#[test]
+fn broken_files_are_named_errors() {
+    let err = load_gray(&frames().join("truncated.png"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("truncated.png is not a PNG or JPEG image"),
+        "{err}"
+    );
+    let err = load_gray(&frames().join("nothing-here.png"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("cannot read"), "{err}");
+}
+
+#[test]
+fn a_synthetic_phone_is_read_by_the_scanner_once_per_code() {
+    // The demo's camera: 1280x720, where a held-up phone's code has modules of 4-5 pixels.
+    let camera = SyntheticCamera::new(Scene::default(), 30);
+    let phone = camera.phone();
+    let (tx, rx) = mpsc::channel();
+    let scanner = Scanner::start(
+        move || Ok(Box::new(camera) as Box<dyn FrameSource>),
+        ScannerConfig::default(),
+        move |e| {
+            let _ = tx.send(e);
+        },
+    );
+    let first = code(1);
+    phone.show(&first);
+    let mut reads = Vec::new();
+    let mut frames_with_outline = 0;
+    let mut frames_seen = 0;
+    // Bounded wait for liveness only; nothing here measures speed.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline && frames_with_outline < 5 {
+        match rx.recv_timeout(Duration::from_secs(5)) {
+            Ok(ScanEvent::CodeRead(found)) => reads.push(found.text),
+            Ok(ScanEvent::Frame(report)) => {
+                frames_seen += 1;
+                assert_eq!((report.width, report.height), (1280, 720));
+                assert_eq!(report.preview.width, 160);
+                frames_with_outline += usize::from(report.outline.is_some());
+            }
+            Ok(ScanEvent::SourceFailed(e)) => panic!("{e}"),
+            _ => {}
+        }
+    }
+    assert_eq!(
+        reads,
+        vec![first.clone()],
+        "one read while the code stays in view ({frames_seen} frames)"
+    );
+
+    let second = code(2);
+    phone.show(&second);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline && reads.len() < 2 {
+        if let Ok(ScanEvent::CodeRead(found)) = rx.recv_timeout(Duration::from_secs(5)) {
+            reads.push(found.text);
+        }
+    }
+    assert_eq!(reads, vec![first, second]);
+    scanner.stop();
+}
+
+#[test]
+fn an_image_folder_skips_a_broken_file_and_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(frames().join("easy-000.jpg"), dir.path().join("1.jpg")).unwrap();
+    std::fs::copy(frames().join("truncated.png"), dir.path().join("2.png")).unwrap();
+    std::fs::copy(frames().join("medium-000.jpg"), dir.path().join("3.jpg")).unwrap();
+    let path = dir.path().to_owned();
+    let (tx, rx) = mpsc::channel();
+    let _scanner = Scanner::start(
+        move || {
+            Ok(
+                Box::new(ImageFiles::open(&path, false, Duration::from_millis(200))?)
+                    as Box<dyn FrameSource>,
+            )
+        },
+        ScannerConfig::default(),
+        move |e| {
+            let _ = tx.send(e);
+        },
+    );
+    let mut reads = 0;
+    let mut failures = Vec::new();
+    loop {
+        match rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the scanner reports")
+        {
+            ScanEvent::CodeRead(_) => reads += 1,
+            ScanEvent::SourceFailed(e) => failures.push(e.to_string()),
+            ScanEvent::SourceEnded => break,
+            _ => {}
+        }
+    }
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert!(
+        failures[0].contains("2.png is not a PNG or JPEG image"),
+        "{failures:?}"
+    );
+    // The decoder may still be on the last frame when the source ends; wait for it.
+    while let Ok(e) = rx.recv_timeout(Duration::from_secs(10)) {
+        if let ScanEvent::CodeRead(_) = e {
+            reads += 1;
+        }
+    }
+    assert_eq!(reads, 2);
+}
+
+#[test]
+fn a_missing_source_is_reported_not_fatal() {
+    let (tx, rx) = mpsc::channel();
+    let _scanner = Scanner::start(
+        || {
+            Ok(Box::new(ImageFiles::open(
+                Path::new("/no/such/folder"),
+                false,
+                Duration::ZERO,
+            )?) as Box<dyn FrameSource>)
+        },
+        ScannerConfig::default(),
+        move |e| {
+            let _ = tx.send(e);
+        },
+    );
+    match rx.recv_timeout(Duration::from_secs(10)).unwrap() {
+        ScanEvent::SourceFailed(SourceError::Unreadable(msg)) => {
+            assert!(msg.contains("does not exist"), "{msg}")
+        }
+        other => panic!("{other:?}"),
+    }
+    let empty = tempfile::tempdir().unwrap();
+    let err = ImageFiles::open(empty.path(), false, Duration::ZERO)
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("needs PNG or JPEG files"), "{err}");
+}
+
+#[test]
+fn the_reader_reads_what_the_synthetic_camera_films_under_glare_and_tilt() {
+    let text = code(3);
+    let scene = Scene {
+        glare: 0.5,
+        tilt: 0.15,
+        rotation_deg: 12.0,
+        noise: 10.0,
+        ..Scene::default()
+    };
+    let frame = render(&scene, Some(&text), true, 9);
+    let read = reader::read_still(&frame);
+    assert_eq!(
+        read.found.first().map(|f| f.text.as_str()),
+        Some(text.as_str())
+    );
+    let empty = render(&scene, None, false, 9);
+    assert!(reader::read_still(&empty).found.is_empty());
+}
+
+#[test]
+fn decode_prints_json_lines_and_exits_1_when_a_file_is_unreadable() {
+    let out = Command::new(env!("CARGO_BIN_EXE_lanedesk"))
+        .arg("decode")
+        .arg(frames().join("easy-000.jpg"))
+        .arg(frames().join("truncated.png"))
+        .arg(frames().join("rqrr-panic.png"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    let expected = std::fs::read_to_string(frames().join("easy-000.txt")).unwrap();
+    assert_eq!(lines[0]["codes"][0], expected.as_str());
+    assert!(lines[0]["ms"].as_f64().unwrap() > 0.0);
+    assert!(
+        lines[1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("not a PNG or JPEG")
+    );
+    assert_eq!(lines[2]["codes"], serde_json::json!([]));
+    // A contained rqrr panic prints nothing on stderr.
+    assert!(!String::from_utf8(out.stderr).unwrap().contains("panicked"));
+
+    let ok = Command::new(env!("CARGO_BIN_EXE_lanedesk"))
+        .arg("decode")
+        .arg(frames().join("hard-000.jpg"))
+        .output()
+        .unwrap();
+    assert_eq!(ok.status.code(), Some(0));
+}
+
+#[cfg(feature = "camera")]
+mod webcam_frames {
+    use super::*;
+    use lanedesk::edges::camera::webcam::{RawFormat, gray_from_raw};
+
+    #[test]
+    fn an_mjpeg_frame_converts_through_nokhwa_and_still_reads() {
+        let bytes = std::fs::read(frames().join("easy-000.jpg")).unwrap();
+        let gray = gray_from_raw(1280, 720, &bytes, RawFormat::Mjpeg).unwrap();
+        assert_eq!((gray.width, gray.height), (1280, 720));
+        let expected = std::fs::read_to_string(frames().join("easy-000.txt")).unwrap();
+        assert!(
+            reader::read_still(&gray)
+                .found
+                .iter()
+                .any(|f| f.text == expected)
+        );
+    }
+
+    #[test]
+    fn a_corrupt_mjpeg_frame_is_skipped_with_a_message_not_a_crash() {
+        let bytes = std::fs::read(frames().join("corrupt.mjpeg")).unwrap();
+        let err = gray_from_raw(1280, 720, &bytes, RawFormat::Mjpeg).unwrap_err();
+        assert!(matches!(err, SourceError::CorruptFrame { .. }), "{err:?}");
+        assert!(err.to_string().contains("skipped"), "{err}");
+        let err = gray_from_raw(1280, 720, b"not a jpeg", RawFormat::Mjpeg).unwrap_err();
+        assert!(err.to_string().contains("JPEG header"), "{err}");
+    }
+
+    #[test]
+    fn a_yuyv_frame_of_a_real_image_reads_after_conversion() {
+        let img = load_gray(&frames().join("medium-000.jpg")).unwrap();
+        // Luma into Y, neutral chroma: what a YUYV webcam would send for this scene.
+        let mut yuyv = Vec::with_capacity(img.pixels.len() * 2);
+        for &y in &img.pixels {
+            yuyv.extend_from_slice(&[y, 128]);
+        }
+        let gray =
+            gray_from_raw(img.width as u32, img.height as u32, &yuyv, RawFormat::Yuyv).unwrap();
+        let expected = std::fs::read_to_string(frames().join("medium-000.txt")).unwrap();
+        assert!(
+            reader::read_still(&gray)
+                .found
+                .iter()
+                .any(|f| f.text == expected)
+        );
+    }
+}
