@@ -309,3 +309,71 @@ mod webcam_frames {
         );
     }
 }
+
+/// A source that plays a script: frames, a camera unplugged for a while, frames again.
+struct Scripted {
+    steps: std::collections::VecDeque<Result<Option<lanedesk::edges::camera::Gray>, SourceError>>,
+}
+
+impl FrameSource for Scripted {
+    fn next_frame(&mut self) -> Result<Option<lanedesk::edges::camera::Gray>, SourceError> {
+        self.steps.pop_front().unwrap_or(Ok(None))
+    }
+
+    fn describe(&self) -> String {
+        "scripted".into()
+    }
+
+    fn pacing(&self) -> Option<Duration> {
+        Some(Duration::from_millis(20))
+    }
+}
+
+#[test]
+fn a_camera_that_disappears_is_reported_once_and_reading_resumes_when_it_returns() {
+    let frame = load_gray(&frames().join("easy-000.jpg")).unwrap();
+    let gone = || {
+        Err(SourceError::Disconnected {
+            why: "No such device (os error 19)".into(),
+        })
+    };
+    let mut steps = std::collections::VecDeque::new();
+    steps.push_back(Ok(Some(frame.clone())));
+    for _ in 0..5 {
+        steps.push_back(gone());
+    }
+    steps.push_back(Err(SourceError::CorruptFrame {
+        why: "the decoder failed".into(),
+    }));
+    steps.push_back(Ok(Some(
+        load_gray(&frames().join("medium-000.jpg")).unwrap(),
+    )));
+    let (tx, rx) = mpsc::channel();
+    let _scanner = Scanner::start(
+        move || Ok(Box::new(Scripted { steps }) as Box<dyn FrameSource>),
+        ScannerConfig::default(),
+        move |e| {
+            let _ = tx.send(e);
+        },
+    );
+    let mut failures = Vec::new();
+    let mut reads = 0;
+    while let Ok(event) = rx.recv_timeout(Duration::from_secs(30)) {
+        match event {
+            ScanEvent::SourceFailed(e) => failures.push(e.to_string()),
+            ScanEvent::CodeRead(_) => reads += 1,
+            _ => {}
+        }
+    }
+    assert_eq!(
+        failures.len(),
+        2,
+        "one message per failure, not per frame: {failures:?}"
+    );
+    assert!(failures[0].contains("Reconnecting"), "{failures:?}");
+    assert!(
+        failures[1].contains("corrupt and was skipped"),
+        "{failures:?}"
+    );
+    assert_eq!(reads, 2, "frames before and after the outage are read");
+}

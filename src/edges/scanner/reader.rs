@@ -242,7 +242,7 @@ pub fn read_still(img: &Gray) -> StillRead {
         return out;
     }
     let region = if img.width.min(img.height) >= 600 {
-        roi::dense_region(img).filter(|r| r.area() * 2 < img.width * img.height)
+        roi::dense_region(img).filter(|r| r.area() * 4 < img.width * img.height * 3)
     } else {
         None
     };
