@@ -8,8 +8,6 @@
 //! so the figures are a floor for a service on a machine of its own.
 //! LANEDESK_BENCH_REQUESTS sets the verifications per run (default 4000).
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -20,58 +18,8 @@ use lanedesk::edges::client::{ClientConfig, ServiceClient};
 
 const TOKEN: &str = "bench-lane-token";
 
-struct Service {
-    child: Child,
-    url: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_service() -> Service {
-    let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lanedesk"))
-        .args([
-            "issuer",
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--lane-token",
-            TOKEN,
-        ])
-        .arg("--db")
-        .arg(dir.path().join("bench.sqlite"))
-        .arg("--fixtures")
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"))
-        .env("LANEDESK_LOG", "warn")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the lanedesk binary runs");
-    let stderr = child.stderr.take().unwrap();
-    let line = BufReader::new(stderr)
-        .lines()
-        .map_while(Result::ok)
-        .find(|l| l.contains("serving API v1 at "))
-        .expect("the service printed its address");
-    let url = line
-        .split("serving API v1 at ")
-        .nth(1)
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned();
-    Service {
-        child,
-        url,
-        _dir: dir,
-    }
-}
+#[path = "../tests/common/served.rs"]
+mod served;
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -137,7 +85,7 @@ fn main() {
         } else {
             200
         });
-    let service = start_service();
+    let service = served::serve(env!("CARGO_BIN_EXE_lanedesk"), TOKEN, &[]);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -1,9 +1,8 @@
 //! The `lanedesk` binary as a user runs it: `issuer serve` as a real process, `issuer mint`
 //! and `verify` against it, their JSON, their exit statuses and their messages.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 
 const LANE_TOKEN: &str = "cli-test-token";
 
@@ -13,55 +12,33 @@ fn lanedesk() -> Command {
     cmd
 }
 
-/// `lanedesk issuer serve` on a free port; killed when dropped.
-struct Served {
-    child: Child,
-    url: String,
-    _dir: tempfile::TempDir,
-}
+#[allow(dead_code)]
+#[path = "common/served.rs"]
+mod served;
 
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+mod common;
+
+use served::Served;
 
 fn serve(extra: &[&str]) -> Served {
-    let dir = tempfile::tempdir().unwrap();
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let mut child = lanedesk()
-        .args([
-            "issuer",
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--lane-token",
-            LANE_TOKEN,
-        ])
-        .arg("--db")
-        .arg(dir.path().join("issuer.sqlite"))
-        .arg("--fixtures")
-        .arg(&fixtures)
-        .args(extra)
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut url = None;
-    for line in BufReader::new(stderr).lines() {
-        let line = line.unwrap();
-        if let Some(rest) = line.split("serving API v1 at ").nth(1) {
-            url = Some(rest.split_whitespace().next().unwrap().to_owned());
-            break;
-        }
-    }
-    Served {
-        child,
-        url: url.expect("the service printed its address"),
-        _dir: dir,
-    }
+    served::serve(env!("CARGO_BIN_EXE_lanedesk"), LANE_TOKEN, extra)
+}
+
+/// `lanedesk verify` against `url` at Gongbei or Lo Wu, entering; callers add the rest.
+fn verify_cmd(url: &str, token: &str, checkpoint: &str) -> Command {
+    let mut cmd = lanedesk();
+    cmd.args([
+        "verify",
+        "--service",
+        url,
+        "--lane-token",
+        token,
+        "--checkpoint",
+        checkpoint,
+        "--direction",
+        "entry",
+    ]);
+    cmd
 }
 
 fn run(cmd: &mut Command) -> (i32, String, String) {
@@ -85,20 +62,7 @@ fn mint(url: &str, card: &str) -> String {
 }
 
 fn verify(url: &str, text: &str, lane: &str) -> (i32, serde_json::Value) {
-    let (code, out, err) = run(lanedesk().args([
-        "verify",
-        "--service",
-        url,
-        "--lane-token",
-        LANE_TOKEN,
-        "--checkpoint",
-        "lo-wu",
-        "--direction",
-        "entry",
-        "--lane",
-        lane,
-        text,
-    ]));
+    let (code, out, err) = run(verify_cmd(url, LANE_TOKEN, "lo-wu").args(["--lane", lane, text]));
     let json = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out:?} {err}"));
     (code, json)
 }
@@ -186,33 +150,11 @@ fn verify_exits_2_when_it_cannot_check() {
     );
 
     let served = serve(&[]);
-    let (code, out, _) = run(lanedesk().args([
-        "verify",
-        "--service",
-        &served.url,
-        "--lane-token",
-        LANE_TOKEN,
-        "--checkpoint",
-        "Heathrow",
-        "--direction",
-        "entry",
-        "EC1:X",
-    ]));
+    let (code, out, _) = run(verify_cmd(&served.url, LANE_TOKEN, "Heathrow").arg("EC1:X"));
     assert_eq!(code, 2);
     assert!(out.contains("unknown checkpoint"), "{out}");
 
-    let (code, out, _) = run(lanedesk().args([
-        "verify",
-        "--service",
-        &served.url,
-        "--lane-token",
-        "wrong",
-        "--checkpoint",
-        "lo-wu",
-        "--direction",
-        "entry",
-        "EC1:X",
-    ]));
+    let (code, out, _) = run(verify_cmd(&served.url, "wrong", "lo-wu").arg("EC1:X"));
     assert_eq!(code, 2);
     assert!(out.contains("refused this lane's token"), "{out}");
 
@@ -223,30 +165,13 @@ fn verify_exits_2_when_it_cannot_check() {
 
 #[test]
 fn serve_over_tls_and_mint_a_png_that_a_real_decoder_reads_back() {
-    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
     let dir = tempfile::tempdir().unwrap();
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
-    let key = KeyPair::generate().unwrap();
-    let cert = CertificateParams::new(vec!["localhost".to_owned()])
-        .unwrap()
-        .signed_by(&key, &ca)
-        .unwrap();
-    let (cert_path, key_path, ca_path) = (
-        dir.path().join("c.pem"),
-        dir.path().join("k.pem"),
-        dir.path().join("ca.pem"),
-    );
-    std::fs::write(&cert_path, cert.pem()).unwrap();
-    std::fs::write(&key_path, key.serialize_pem()).unwrap();
-    std::fs::write(&ca_path, ca.pem()).unwrap();
-
+    let (files, ca_path) = common::tls_material(dir.path());
     let served = serve(&[
         "--tls-cert",
-        cert_path.to_str().unwrap(),
+        files.cert.to_str().unwrap(),
         "--tls-key",
-        key_path.to_str().unwrap(),
+        files.key.to_str().unwrap(),
     ]);
     assert!(
         served.url.starts_with("https://localhost:"),
@@ -278,36 +203,14 @@ fn serve_over_tls_and_mint_a_png_that_a_real_decoder_reads_back() {
     assert_eq!(content, text);
     assert!(meta.version.0 <= 9, "version {}", meta.version.0);
 
-    let (code, out, _) = run(lanedesk()
-        .args([
-            "verify",
-            "--service",
-            &served.url,
-            "--lane-token",
-            LANE_TOKEN,
-            "--checkpoint",
-            "gongbei",
-            "--direction",
-            "entry",
-            "--ca-cert",
-        ])
+    let (code, out, _) = run(verify_cmd(&served.url, LANE_TOKEN, "gongbei")
+        .arg("--ca-cert")
         .arg(&ca_path)
         .arg(text));
     assert_eq!(code, 0, "{out}");
 
     // Without the CA, the lane refuses the service's certificate and says how to fix it.
-    let (code, out, _) = run(lanedesk().args([
-        "verify",
-        "--service",
-        &served.url,
-        "--lane-token",
-        LANE_TOKEN,
-        "--checkpoint",
-        "gongbei",
-        "--direction",
-        "entry",
-        text,
-    ]));
+    let (code, out, _) = run(verify_cmd(&served.url, LANE_TOKEN, "gongbei").arg(text));
     assert_eq!(code, 2);
     assert!(out.contains("--ca-cert"), "{out}");
 }
