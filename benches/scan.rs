@@ -96,11 +96,7 @@ fn run(title: &str, list: Vec<Sample>, has_zbar: bool, detail: bool) {
     let mut by_set: BTreeMap<String, Tally> = BTreeMap::new();
     let mut overall = Tally::default();
     let mut winners: BTreeMap<String, usize> = BTreeMap::new();
-    let plain = Attempt {
-        scale: Scale::Same,
-        transform: Transform::None,
-        binarizer: Binarizer::Rqrr,
-    };
+    let plain = Attempt::new(Scale::Same, Transform::None, Binarizer::Rqrr);
     for s in list {
         let img: Gray = match load_gray(&s.image) {
             Ok(img) => img,
@@ -186,13 +182,19 @@ fn matrix(title: &str, list: Vec<Sample>) {
             continue;
         };
         let mut any = false;
-        for a in reader::ladder(&img) {
+        let region = reader::region_of(&img);
+        for step in reader::ladder(&img) {
             let t = Instant::now();
-            let ok = reader::attempt(&img, a)
+            let ok = reader::run_step(&img, step, region)
                 .found
                 .iter()
                 .any(|f| f.text.as_bytes() == s.expected || f.bytes == s.expected);
-            let e = stats.entry(a.to_string()).or_default();
+            let name = format!(
+                "{}{}",
+                if step.in_region { "region " } else { "" },
+                step.attempt
+            );
+            let e = stats.entry(name).or_default();
             e.0 += usize::from(ok);
             e.1 += t.elapsed();
             e.2 += 1;

@@ -10,6 +10,7 @@ use std::time::Duration;
 use qrcode::{Color, EcLevel, QrCode};
 
 use super::{FrameSource, Gray, SourceError};
+use crate::edges::scanner::geometry::Homography;
 
 /// How the phone is held and how the camera sees it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -58,61 +59,6 @@ impl Scene {
             height,
             ..Self::default()
         }
-    }
-}
-
-/// A projective map from the unit square to a quadrilateral, and back.
-#[derive(Debug, Clone, Copy)]
-struct Homography([f32; 9]);
-
-impl Homography {
-    /// Maps (0,0), (1,0), (1,1), (0,1) to the four corners, in that order.
-    fn square_to_quad(q: [(f32, f32); 4]) -> Homography {
-        let [(x0, y0), (x1, y1), (x2, y2), (x3, y3)] = q;
-        let (dx1, dx2, dx3) = (x1 - x2, x3 - x2, x0 - x1 + x2 - x3);
-        let (dy1, dy2, dy3) = (y1 - y2, y3 - y2, y0 - y1 + y2 - y3);
-        let den = dx1 * dy2 - dx2 * dy1;
-        let g = (dx3 * dy2 - dx2 * dy3) / den;
-        let h = (dx1 * dy3 - dx3 * dy1) / den;
-        Homography([
-            x1 - x0 + g * x1,
-            x3 - x0 + h * x3,
-            x0,
-            y1 - y0 + g * y1,
-            y3 - y0 + h * y3,
-            y0,
-            g,
-            h,
-            1.0,
-        ])
-    }
-
-    fn inverse(&self) -> Homography {
-        let [a, b, c, d, e, f, g, h, i] = self.0;
-        let (ca, cb, cc) = (e * i - f * h, f * g - d * i, d * h - e * g);
-        let det = a * ca + b * cb + c * cc;
-        let m = [
-            ca,
-            c * h - b * i,
-            b * f - c * e,
-            cb,
-            a * i - c * g,
-            c * d - a * f,
-            cc,
-            b * g - a * h,
-            a * e - b * d,
-        ];
-        Homography(m.map(|v| v / det))
-    }
-
-    #[inline]
-    fn map(&self, x: f32, y: f32) -> (f32, f32) {
-        let m = &self.0;
-        let w = m[6] * x + m[7] * y + m[8];
-        (
-            (m[0] * x + m[1] * y + m[2]) / w,
-            (m[3] * x + m[4] * y + m[5]) / w,
-        )
     }
 }
 
@@ -335,24 +281,6 @@ impl FrameSource for SyntheticCamera {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn homographies_map_corners_and_invert() {
-        let quad = [(10.0, 20.0), (110.0, 30.0), (120.0, 140.0), (5.0, 130.0)];
-        let hmg = Homography::square_to_quad(quad);
-        for (i, (u, v)) in [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)]
-            .into_iter()
-            .enumerate()
-        {
-            let (x, y) = hmg.map(u, v);
-            assert!(
-                (x - quad[i].0).abs() < 1e-3 && (y - quad[i].1).abs() < 1e-3,
-                "{i}"
-            );
-        }
-        let (u, v) = hmg.inverse().map(quad[2].0, quad[2].1);
-        assert!((u - 1.0).abs() < 1e-4 && (v - 1.0).abs() < 1e-4);
-    }
 
     #[test]
     fn frames_are_reproducible_by_seed_and_vary_between_seeds() {

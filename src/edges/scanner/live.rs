@@ -13,8 +13,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::binarize::Gray;
-use super::reader::{self, Attempt, Binarizer, Found, Scale, Transform};
-use super::roi::{self, Rect};
+use super::reader::{self, Attempt, Found};
+use super::roi::Rect;
 use crate::edges::camera::{FrameSource, SourceError};
 
 /// What the scanner reports.
@@ -145,25 +145,26 @@ const REGION_MEMORY: Duration = Duration::from_secs(2);
 
 impl LiveReader {
     pub fn read(&mut self, img: &Gray) -> Vec<Found> {
-        let otsu = Attempt {
-            scale: Scale::Same,
-            transform: Transform::None,
-            binarizer: Binarizer::Otsu,
-        };
-        let mut plan: Vec<(Option<Rect>, Attempt)> = Vec::with_capacity(BUDGET);
-        match self.last.filter(|(_, t)| t.elapsed() < REGION_MEMORY) {
-            Some((region, _)) => plan.push((Some(region), otsu)),
-            None => {
-                if img.width.min(img.height) >= 600 {
-                    if let Some(region) = roi::dense_region(img) {
-                        plan.push((Some(region), otsu));
-                    }
-                }
-            }
-        }
         let ladder = reader::ladder(img);
-        plan.push((None, ladder[self.turn % ladder.len()]));
+        let mut plan: Vec<(Option<Rect>, Attempt)> = Vec::with_capacity(BUDGET);
+        // The cheapest rung first, where the code was a moment ago if it was.
+        let recent = self
+            .last
+            .filter(|(_, t)| t.elapsed() < REGION_MEMORY)
+            .map(|(r, _)| r);
+        plan.push((recent, ladder[0].attempt));
+        // Then one other rung, a different one each frame.
+        let rest = &ladder[1..];
+        let step = rest[self.turn % rest.len()];
         self.turn = self.turn.wrapping_add(1);
+        let region = if step.in_region {
+            reader::region_of(img)
+        } else {
+            None
+        };
+        if !step.in_region || region.is_some() {
+            plan.push((region, step.attempt));
+        }
         for (region, attempt) in plan.into_iter().take(BUDGET) {
             let result = match region {
                 Some(r) => reader::attempt_in(img, r, attempt),

@@ -1,7 +1,9 @@
 //! From frames to codes: binarisation, the reader, and (below) the scanner thread.
 
 pub mod binarize;
+pub mod geometry;
 pub mod live;
+pub mod locate;
 pub mod reader;
 pub mod roi;
 

@@ -6,6 +6,7 @@
 //! (see `super::LiveReader`). Every rqrr call runs inside a panic fence.
 
 use super::binarize::{self, Gray};
+use super::locate;
 use super::roi::{self, Rect};
 use crate::edges::contain::contained;
 
@@ -47,28 +48,52 @@ pub enum Binarizer {
     Otsu,
 }
 
+/// Who finds the code in the binarised image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detector {
+    /// rqrr's capstone search and perspective fit: slower, tolerant of odd geometry.
+    Rqrr,
+    /// Our finder/alignment locator (`locate.rs`), sampling modules for rqrr's decoder.
+    Finder,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Attempt {
     pub scale: Scale,
     pub transform: Transform,
     pub binarizer: Binarizer,
+    pub detector: Detector,
 }
 
 impl Attempt {
-    const fn new(scale: Scale, transform: Transform, binarizer: Binarizer) -> Self {
+    pub const fn new(scale: Scale, transform: Transform, binarizer: Binarizer) -> Self {
         Self {
             scale,
             transform,
             binarizer,
+            detector: Detector::Rqrr,
+        }
+    }
+
+    pub const fn finder(scale: Scale, transform: Transform, binarizer: Binarizer) -> Self {
+        Self {
+            scale,
+            transform,
+            binarizer,
+            detector: Detector::Finder,
         }
     }
 }
 
 impl std::fmt::Display for Attempt {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let by = match self.detector {
+            Detector::Rqrr => "",
+            Detector::Finder => "finder ",
+        };
         write!(
             f,
-            "{:?}/{:?}/{:?}",
+            "{by}{:?}/{:?}/{:?}",
             self.scale, self.transform, self.binarizer
         )
     }
@@ -88,48 +113,91 @@ pub fn natural_downscale(img: &Gray) -> usize {
     ((img.width.min(img.height) + 180) / 360).max(1)
 }
 
-/// The attempts for a still image, most productive first. The order comes from running
-/// every attempt on every image of the shared corpora (`LANEDESK_SCAN_MATRIX=1 cargo bench
-/// --bench scan`): on camera frames a global threshold at full size reads most codes
-/// cheapest; on small photos sharpening first pays; sharpening a large noisy frame is
-/// never worth it (hundreds of false finder patterns to fit).
-pub fn ladder(img: &Gray) -> Vec<Attempt> {
+/// One rung of the ladder: an attempt, on the whole image or on its densest region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    pub attempt: Attempt,
+    pub in_region: bool,
+}
+
+/// The rungs for an image, most productive first. The order comes from running every
+/// attempt on every image of the shared corpora (`LANEDESK_SCAN_MATRIX=1 cargo bench
+/// --bench scan`): our locator (`Detector::Finder`) reads most codes at a quarter of the
+/// cost of rqrr's detector, which stays as the fallback for geometry the locator misses.
+/// On camera frames a global threshold comes first; on small photos, hybrid and sharpening.
+/// Sharpening a large noisy frame is never tried: it makes hundreds of false finder
+/// patterns for rqrr to fit.
+pub fn ladder(img: &Gray) -> Vec<Step> {
     use Binarizer::*;
     use Scale::*;
     use Transform::*;
+    let whole = |attempt| Step {
+        attempt,
+        in_region: false,
+    };
+    let region = |attempt| Step {
+        attempt,
+        in_region: true,
+    };
     let k = natural_downscale(img);
     let min_side = img.width.min(img.height);
     let mut out = Vec::new();
     if min_side >= 600 {
         out.extend([
-            Attempt::new(Same, None, Otsu),
-            Attempt::new(Same, None, Hybrid),
-            Attempt::new(Same, None, LocalMean(8)),
-            Attempt::new(Same, None, Rqrr),
-            Attempt::new(Down(k), None, Rqrr),
-            Attempt::new(Down(k), Sharpen, Hybrid),
-            Attempt::new(Down(k), None, Hybrid),
+            whole(Attempt::finder(Same, None, Otsu)),
+            whole(Attempt::finder(Same, None, Hybrid)),
+            region(Attempt::new(Same, None, Otsu)),
+            region(Attempt::new(Same, None, Hybrid)),
+            whole(Attempt::new(Same, None, Otsu)),
+            whole(Attempt::new(Same, None, Hybrid)),
+            whole(Attempt::new(Same, None, LocalMean(8))),
+            whole(Attempt::new(Same, None, Rqrr)),
+            whole(Attempt::new(Down(k), None, Rqrr)),
+            whole(Attempt::new(Down(k), Sharpen, Hybrid)),
+            whole(Attempt::finder(Same, None, LocalMean(8))),
+            whole(Attempt::new(Down(k), None, Hybrid)),
         ]);
     } else {
         out.extend([
-            Attempt::new(Same, Sharpen, Hybrid),
-            Attempt::new(Same, None, Hybrid),
-            Attempt::new(Same, None, LocalMean(8)),
-            Attempt::new(Same, None, Rqrr),
-            Attempt::new(Same, None, Otsu),
+            whole(Attempt::finder(Same, None, Hybrid)),
+            whole(Attempt::finder(Same, Sharpen, Hybrid)),
+            whole(Attempt::new(Same, Sharpen, Hybrid)),
+            whole(Attempt::new(Same, None, Hybrid)),
+            whole(Attempt::new(Same, None, LocalMean(8))),
+            whole(Attempt::new(Same, None, Rqrr)),
+            whole(Attempt::new(Same, None, Otsu)),
         ]);
         if min_side < 400 {
             out.extend([
-                Attempt::new(Up2, None, Hybrid),
-                Attempt::new(Up2, None, Rqrr),
+                whole(Attempt::finder(Up2, None, Hybrid)),
+                whole(Attempt::new(Up2, None, Hybrid)),
+                whole(Attempt::new(Up2, None, Rqrr)),
             ]);
         }
         if k > 1 {
-            out.push(Attempt::new(Down(k), None, Hybrid));
+            out.push(whole(Attempt::new(Down(k), None, Hybrid)));
         }
     }
-    out.push(Attempt::new(Same, Invert, Hybrid));
+    out.push(whole(Attempt::finder(Same, Invert, Hybrid)));
+    out.push(whole(Attempt::new(Same, Invert, Hybrid)));
     out
+}
+
+/// The region a large frame's regional rungs use, when it is worth cropping to.
+pub fn region_of(img: &Gray) -> Option<Rect> {
+    if img.width.min(img.height) < 600 {
+        return None;
+    }
+    roi::dense_region(img).filter(|r| r.area() * 4 < img.width * img.height * 3)
+}
+
+/// Runs one rung; a regional rung with no region is skipped (returns nothing).
+pub fn run_step(img: &Gray, step: Step, region: Option<Rect>) -> AttemptResult {
+    match (step.in_region, region) {
+        (false, _) => attempt(img, step.attempt),
+        (true, Some(r)) => attempt_in(img, r, step.attempt),
+        (true, None) => AttemptResult::default(),
+    }
 }
 
 /// Runs one attempt on the part of `img` inside `region`; corners come back in `img`'s pixels.
@@ -158,7 +226,7 @@ pub fn attempt(img: &Gray, attempt: Attempt) -> AttemptResult {
         Transform::Sharpen => scaled.sharpened(),
         Transform::Invert => scaled.inverted(),
     };
-    match contained(|| run_rqrr(&prepared, attempt.binarizer, factor)) {
+    match contained(|| detect(&prepared, attempt.binarizer, attempt.detector, factor)) {
         Ok(found) => AttemptResult {
             found,
             panicked: None,
@@ -170,16 +238,37 @@ pub fn attempt(img: &Gray, attempt: Attempt) -> AttemptResult {
     }
 }
 
+fn binarized(img: &Gray, binarizer: Binarizer) -> Vec<bool> {
+    let (w, h) = (img.width, img.height);
+    match binarizer {
+        Binarizer::Hybrid => binarize::hybrid(img),
+        Binarizer::LocalMean(n) => binarize::local_mean(img, (w.min(h) / n).max(4), 8),
+        Binarizer::Otsu | Binarizer::Rqrr => binarize::otsu(img),
+    }
+}
+
+fn detect(img: &Gray, binarizer: Binarizer, detector: Detector, factor: f32) -> Vec<Found> {
+    if detector == Detector::Finder {
+        let bits = binarized(img, binarizer);
+        let mut found = locate::locate_and_decode(&locate::Bits {
+            width: img.width,
+            height: img.height,
+            bits: &bits,
+        });
+        for f in &mut found {
+            f.corners = f.corners.map(|(x, y)| (x * factor, y * factor));
+        }
+        return found;
+    }
+    run_rqrr(img, binarizer, factor)
+}
+
 fn run_rqrr(img: &Gray, binarizer: Binarizer, factor: f32) -> Vec<Found> {
     let (w, h) = (img.width, img.height);
     let mut prepared = match binarizer {
         Binarizer::Rqrr => rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| img.at(x, y)),
         other => {
-            let bits = match other {
-                Binarizer::Hybrid => binarize::hybrid(img),
-                Binarizer::LocalMean(n) => binarize::local_mean(img, (w.min(h) / n).max(4), 8),
-                _ => binarize::otsu(img),
-            };
+            let bits = binarized(img, other);
             rqrr::PreparedImage::prepare_from_bitmap(w, h, |x, y| bits[y * w + x])
         }
     };
@@ -227,34 +316,25 @@ pub struct StillRead {
     pub panics: Vec<String>,
 }
 
-/// Attempts on the densest region of a large frame, tried before the whole frame: the same
-/// reading at a fraction of the detection cost when the region holds the code.
-const REGION_FIRST: [Attempt; 2] = [
-    Attempt::new(Scale::Same, Transform::None, Binarizer::Otsu),
-    Attempt::new(Scale::Same, Transform::None, Binarizer::Hybrid),
-];
-
-/// Runs the ladder until an attempt finds a code: first on the densest region of a large
-/// frame, then on the whole image.
+/// Runs the ladder until a rung reads a code.
 pub fn read_still(img: &Gray) -> StillRead {
     let mut out = StillRead::default();
     if img.width < 21 || img.height < 21 {
         return out;
     }
-    let region = if img.width.min(img.height) >= 600 {
-        roi::dense_region(img).filter(|r| r.area() * 4 < img.width * img.height * 3)
-    } else {
-        None
-    };
-    let regional = region
-        .into_iter()
-        .flat_map(|r| REGION_FIRST.map(|a| (Some(r), a)));
-    for (region, a) in regional.chain(ladder(img).into_iter().map(|a| (None, a))) {
-        out.attempts += 1;
-        let result = match region {
-            Some(r) => attempt_in(img, r, a),
-            None => attempt(img, a),
+    let mut region: Option<Option<Rect>> = None;
+    for step in ladder(img) {
+        let r = if step.in_region {
+            *region.get_or_insert_with(|| region_of(img))
+        } else {
+            None
         };
+        if step.in_region && r.is_none() {
+            continue;
+        }
+        out.attempts += 1;
+        let result = run_step(img, step, r);
+        let (a, region) = (step.attempt, r);
         if let Some(p) = result.panicked {
             out.panics.push(p);
         }
