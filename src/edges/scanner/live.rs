@@ -2,9 +2,9 @@
 //!
 //! The capture thread puts each frame in the slot, replacing any frame the decoder has not
 //! taken yet: a slow decode drops stale frames instead of queueing them, so what is read is
-//! always what the camera sees now. The decoder spends a small budget per frame (the region
-//! where the last code was, or the densest region, then one rung of the ladder, a different
-//! rung each frame) and reports each code once while it stays in view.
+//! always what the camera sees now. The decoder spends a small budget per frame (the
+//! cheapest rung, where the last code was if it was there a moment ago; then one other rung,
+//! a different one each frame) and reports each code once while it stays in view.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -1,9 +1,10 @@
 //! Finds and decodes QR codes in a greyscale image.
 //!
-//! rqrr is the engine; this module chooses what to feed it. An attempt is a scale, a
-//! transform and a binariser. Stills get the whole ladder (`read_still`); the live scanner
-//! spends a small budget per frame and carries on with the next frame
-//! (see `super::LiveReader`). Every rqrr call runs inside a panic fence.
+//! rqrr decodes; this module chooses what to feed it and who locates the code. An attempt
+//! is a scale, a transform, a binariser and a detector (our locator or rqrr's). Stills get
+//! the whole ladder (`read_still`); the live scanner spends a small budget per frame and
+//! carries on with the next frame (see `super::live::LiveReader`). Every attempt runs inside
+//! a panic fence.
 
 use super::binarize::{self, Gray};
 use super::locate;
