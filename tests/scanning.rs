@@ -377,3 +377,30 @@ fn a_camera_that_disappears_is_reported_once_and_reading_resumes_when_it_returns
     );
     assert_eq!(reads, 2, "frames before and after the outage are read");
 }
+
+#[test]
+fn raw_bytes_come_back_exactly_and_text_falls_back_sensibly() {
+    // Not UTF-8: a payload only a byte-exact reader returns intact.
+    let payload: Vec<u8> = vec![0x00, 0xff, 0xfe, 0x80, 0x1b, b'[', b'2', b'J', 0xc3, 0x28];
+    let code = qrcode::QrCode::with_error_correction_level(&payload, qrcode::EcLevel::M).unwrap();
+    let image = code
+        .render::<image::Luma<u8>>()
+        .module_dimensions(6, 6)
+        .build();
+    let gray = lanedesk::edges::camera::Gray::new(
+        image.width() as usize,
+        image.height() as usize,
+        image.into_raw(),
+    );
+    let read = reader::read_still(&gray);
+    assert_eq!(read.found.len(), 1);
+    assert_eq!(read.found[0].bytes, payload);
+    // The text view is for people: Latin-1 here, and the escape byte is still in it, which is
+    // why every view sanitizes before display.
+    assert!(read.found[0].text.contains('\u{1b}'));
+    assert!(!lanedesk::domain::text::sanitize(&read.found[0].text).contains('\u{1b}'));
+
+    assert_eq!(reader::bytes_to_text("漢字".as_bytes()), "漢字");
+    assert_eq!(reader::bytes_to_text(&[0x8a, 0xbf, 0x8e, 0x9a]), "漢字"); // Shift_JIS
+    assert_eq!(reader::bytes_to_text(&[0x63, 0x61, 0x66, 0xe9]), "café"); // ISO-8859-1
+}
