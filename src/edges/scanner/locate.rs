@@ -347,33 +347,36 @@ pub fn locate_and_decode(img: &Bits) -> Vec<Found> {
             let ux = ((tr.x - tl.x) / between, (tr.y - tl.y) / between);
             let uy = ((bl.x - tl.x) / between, (bl.y - tl.y) / between);
             let br_centre = (tr.x + bl.x - tl.x, tr.y + bl.y - tl.y);
-            let (from_fourth, to_fourth) = if size > 21 {
+            let estimated = ((d - 3.5, d - 3.5), br_centre);
+            let mut fourths = Vec::with_capacity(2);
+            if size > 21 {
                 let guess = (
                     br_centre.0 - 3.0 * (ux.0 + uy.0),
                     br_centre.1 - 3.0 * (ux.1 + uy.1),
                 );
-                match find_alignment(img, guess, ux, uy) {
-                    Some(at) => ((d - 6.5, d - 6.5), at),
-                    None => ((d - 3.5, d - 3.5), br_centre),
+                if let Some(at) = find_alignment(img, guess, ux, uy) {
+                    fourths.push(((d - 6.5, d - 6.5), at));
                 }
-            } else {
-                ((d - 3.5, d - 3.5), br_centre)
-            };
-            let to_image = Homography::quad_to_quad(
-                [(3.5, 3.5), (d - 3.5, 3.5), from_fourth, (3.5, d - 3.5)],
-                [(tl.x, tl.y), (tr.x, tr.y), to_fourth, (bl.x, bl.y)],
-            );
-            let grid = rqrr::Grid::new(sample(img, &to_image, size));
-            let mut bytes = Vec::new();
-            if let Ok(meta) = grid.decode_to(&mut bytes) {
-                let corners =
-                    [(0.0, 0.0), (d, 0.0), (d, d), (0.0, d)].map(|(x, y)| to_image.map(x, y));
-                return vec![Found {
-                    text: bytes_to_text(&bytes),
-                    bytes,
-                    corners,
-                    version: meta.version.0,
-                }];
+            }
+            // Without the alignment pattern, the fourth corner from the other three.
+            fourths.push(estimated);
+            for (from_fourth, to_fourth) in fourths {
+                let to_image = Homography::quad_to_quad(
+                    [(3.5, 3.5), (d - 3.5, 3.5), from_fourth, (3.5, d - 3.5)],
+                    [(tl.x, tl.y), (tr.x, tr.y), to_fourth, (bl.x, bl.y)],
+                );
+                let grid = rqrr::Grid::new(sample(img, &to_image, size));
+                let mut bytes = Vec::new();
+                if let Ok(meta) = grid.decode_to(&mut bytes) {
+                    let corners =
+                        [(0.0, 0.0), (d, 0.0), (d, d), (0.0, d)].map(|(x, y)| to_image.map(x, y));
+                    return vec![Found {
+                        text: bytes_to_text(&bytes),
+                        bytes,
+                        corners,
+                        version: meta.version.0,
+                    }];
+                }
             }
         }
     }
