@@ -341,7 +341,7 @@ pub fn locate_and_decode(img: &Bits) -> Vec<Found> {
         return Vec::new();
     }
     for [tl, tr, bl] in triples(&finders) {
-        for size in dimensions(tl, tr, bl) {
+        for (rank, size) in dimensions(tl, tr, bl).into_iter().enumerate() {
             let d = size as f32;
             let between = d - 7.0;
             let ux = ((tr.x - tl.x) / between, (tr.y - tl.y) / between);
@@ -358,8 +358,12 @@ pub fn locate_and_decode(img: &Bits) -> Vec<Found> {
                     fourths.push(((d - 6.5, d - 6.5), at));
                 }
             }
-            // Without the alignment pattern, the fourth corner from the other three.
-            fourths.push(estimated);
+            // Without the alignment pattern, the fourth corner from the other three: when
+            // none was found, or for the best size estimate (a failed decode is cheap to
+            // retry once, not for every size).
+            if fourths.is_empty() || rank == 0 {
+                fourths.push(estimated);
+            }
             for (from_fourth, to_fourth) in fourths {
                 let to_image = Homography::quad_to_quad(
                     [(3.5, 3.5), (d - 3.5, 3.5), from_fourth, (3.5, d - 3.5)],
