@@ -120,8 +120,9 @@ fn run(title: &str, list: Vec<Sample>, has_zbar: bool, detail: bool) {
         if let Some(w) = read.winner.filter(|_| ours) {
             *winners
                 .entry(format!(
-                    "{}{w}",
-                    if read.in_region { "region " } else { "" }
+                    "{}{}",
+                    if w.in_region { "region " } else { "" },
+                    w.attempt
                 ))
                 .or_default() += 1;
         }

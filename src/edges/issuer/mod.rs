@@ -170,10 +170,6 @@ impl Issuer {
         &self.trust
     }
 
-    pub fn clock(&self) -> &Arc<dyn Clock> {
-        &self.clock
-    }
-
     fn active_key(&self) -> Option<&IssuerKey> {
         let now = self.clock.unix();
         self.keys

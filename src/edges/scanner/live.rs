@@ -166,10 +166,7 @@ impl LiveReader {
             plan.push((region, step.attempt));
         }
         for (region, attempt) in plan.into_iter().take(BUDGET) {
-            let result = match region {
-                Some(r) => reader::attempt_in(img, r, attempt),
-                None => reader::attempt(img, attempt),
-            };
+            let result = reader::attempt_at(img, region, attempt);
             if let Some(first) = result.found.first() {
                 self.last = Rect::around(&first.corners, 0.35, img.width, img.height)
                     .map(|r| (r, Instant::now()));

@@ -196,8 +196,16 @@ pub fn region_of(img: &Gray) -> Option<Rect> {
 pub fn run_step(img: &Gray, step: Step, region: Option<Rect>) -> AttemptResult {
     match (step.in_region, region) {
         (false, _) => attempt(img, step.attempt),
-        (true, Some(r)) => attempt_in(img, r, step.attempt),
+        (true, Some(_)) => attempt_at(img, region, step.attempt),
         (true, None) => AttemptResult::default(),
+    }
+}
+
+/// Runs `a` inside `region` when there is one, else on the whole image.
+pub fn attempt_at(img: &Gray, region: Option<Rect>, a: Attempt) -> AttemptResult {
+    match region {
+        Some(r) => attempt_in(img, r, a),
+        None => attempt(img, a),
     }
 }
 
@@ -309,10 +317,8 @@ pub fn bytes_to_text(bytes: &[u8]) -> String {
 #[derive(Debug, Default)]
 pub struct StillRead {
     pub found: Vec<Found>,
-    /// Which attempt found them (index into [`ladder`]), if any did.
-    pub winner: Option<Attempt>,
-    /// The winning attempt ran on the frame's densest region only.
-    pub in_region: bool,
+    /// The rung that found them, if any did.
+    pub winner: Option<Step>,
     pub attempts: usize,
     pub panics: Vec<String>,
 }
@@ -323,26 +329,25 @@ pub fn read_still(img: &Gray) -> StillRead {
     if img.width < 21 || img.height < 21 {
         return out;
     }
-    let mut region: Option<Option<Rect>> = None;
+    // Found once, and only if a regional rung is reached.
+    let mut dense: Option<Option<Rect>> = None;
     for step in ladder(img) {
-        let r = if step.in_region {
-            *region.get_or_insert_with(|| region_of(img))
+        let region = if step.in_region {
+            *dense.get_or_insert_with(|| region_of(img))
         } else {
             None
         };
-        if step.in_region && r.is_none() {
+        if step.in_region && region.is_none() {
             continue;
         }
         out.attempts += 1;
-        let result = run_step(img, step, r);
-        let (a, region) = (step.attempt, r);
+        let result = run_step(img, step, region);
         if let Some(p) = result.panicked {
             out.panics.push(p);
         }
         if !result.found.is_empty() {
             out.found = result.found;
-            out.winner = Some(a);
-            out.in_region = region.is_some();
+            out.winner = Some(step);
             break;
         }
     }
