@@ -7,8 +7,11 @@
 //!   no terminal code.
 //! - [`edges`]: everything that talks to the outside world: the issuance service client, the
 //!   reference issuance service, fixture files.
+//! - [`console`]: the officer's terminal console: messages, update, effects, panes, theme,
+//!   keymap.
 //! - [`cli`]: the `lanedesk` command line.
 
 pub mod cli;
+pub mod console;
 pub mod domain;
 pub mod edges;

@@ -1,5 +1,6 @@
 //! The `lanedesk` command line: one binary, one subcommand per use.
 
+mod console;
 mod issuer;
 mod scan;
 mod verify;
@@ -16,7 +17,7 @@ use clap::{Parser, Subcommand};
     long_about = "lanedesk reads the e-card QR code a traveller shows, verifies it, fetches the \
                   traveller's linked documents from the issuance service, and records the \
                   officer's decision.",
-    after_help = "Examples:\n  lanedesk issuer serve --lane-token s3cret\n  lanedesk issuer mint --service http://127.0.0.1:8443 --card T01\n  lanedesk verify --service http://127.0.0.1:8443 --lane-token s3cret --checkpoint lo-wu --direction entry 'EC1:...'"
+    after_help = "Examples:\n  lanedesk demo\n  lanedesk lane --config /etc/lanedesk/lane.toml\n  lanedesk issuer serve --lane-token s3cret\n  lanedesk issuer mint --service http://127.0.0.1:8443 --card T01\n  lanedesk verify --service http://127.0.0.1:8443 --lane-token s3cret --checkpoint lo-wu --direction entry 'EC1:...'"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -25,6 +26,16 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// The console with a built-in issuance service and a simulated camera: no setup needed.
+    Demo(console::DemoArgs),
+    /// The console at a real lane: webcam (or image files) and the issuance service.
+    Lane(console::LaneArgs),
+    /// Check or list colour themes.
+    #[command(subcommand)]
+    Themes(console::ThemesCommand),
+    /// Check a lane configuration file.
+    #[command(subcommand)]
+    Config(console::ConfigCommand),
     /// The reference issuance service and its tools.
     #[command(subcommand)]
     Issuer(issuer::IssuerCommand),
@@ -42,6 +53,10 @@ pub const EXIT_COULD_NOT: u8 = 2;
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Demo(args) => console::demo(args),
+        Command::Lane(args) => console::lane(args),
+        Command::Themes(command) => console::themes(command),
+        Command::Config(command) => console::config(command),
         Command::Issuer(command) => issuer::run(command),
         Command::Verify(args) => verify::run(args),
         Command::Decode(args) => scan::decode(args),

@@ -2,11 +2,13 @@
 //! Nothing in here performs I/O or knows about terminals; time comes in as a value.
 
 pub mod checkpoint;
+pub mod checks;
 pub mod clock;
 pub mod credential;
 pub mod decision;
 pub mod documents;
 pub mod holder;
+pub mod lang;
 pub mod replay;
 pub mod text;
 pub mod trust;

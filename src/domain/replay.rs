@@ -11,7 +11,7 @@ struct Seen {
     forget_after: i64,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ReplayCache {
     seen: HashMap<Nonce, Seen>,
     capacity: usize,

@@ -206,3 +206,22 @@ impl Problem {
         }
     }
 }
+
+impl Verification {
+    /// The record as the first-line checks read it.
+    pub fn record(&self) -> crate::domain::checks::Record<'_> {
+        crate::domain::checks::Record {
+            card_status: self.card.status,
+            holder: &self.holder,
+            documents: &self.documents,
+            alerts: &self.alerts,
+            presented_before: self.presented_before.as_ref().map(|p| {
+                crate::domain::checks::FirstPresentation {
+                    checkpoint: &p.checkpoint,
+                    lane: &p.lane,
+                    at: p.at.timestamp(),
+                }
+            }),
+        }
+    }
+}

@@ -12,7 +12,9 @@ thread_local! {
 
 static HOOK: Once = Once::new();
 
-fn install_hook() {
+/// Installs the hook that keeps contained panics quiet. Install it after any hook that
+/// restores the terminal, so a contained panic does not restore it.
+pub fn install_hook() {
     HOOK.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {

@@ -1,0 +1,304 @@
+//! The console commands: `demo`, `lane`, `themes`, `config`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+
+use crate::console::demo::{self, DemoOptions};
+use crate::console::lane::{self, FrameSourceChoice, LaneConfig, LaneOptions, LaneSettings};
+use crate::console::runtime::{log_to_file, require_terminal};
+use crate::console::script;
+use crate::console::state::LaneInfo;
+use crate::console::theme;
+use crate::domain::checkpoint::{Checkpoint, Direction};
+use crate::domain::lang::Lang;
+
+use super::fail;
+
+/// How the console looks, shared by `demo` and `lane`.
+#[derive(Debug, Args)]
+pub struct LookArgs {
+    /// Theme: dark, light, high-contrast, colour-blind-safe, a name in ~/.config/lanedesk/themes, or a .toml file.
+    #[arg(long)]
+    theme: Option<String>,
+    /// Language: en, zh-Hans (简体中文) or zh-Hant (繁體中文). L switches while running.
+    #[arg(long)]
+    lang: Option<Lang>,
+    /// Key bindings file (TOML, `action = "key"`); the defaults apply to actions it leaves out.
+    #[arg(long)]
+    keymap: Option<PathBuf>,
+    /// Log file (the console never logs to the terminal it draws on).
+    #[arg(long)]
+    log: Option<PathBuf>,
+    /// Keys to play with delays, for unattended demos (`wait 2`, `press 1`, `type note`).
+    #[arg(long)]
+    script: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Keys: 1-9 present a scenario traveller, N the next one, X a forged code, R the last code again;\nA approve, F flag, E escalate, C next traveller, V reveal a number, H history, L language, ? help, Q quit.\n\nExamples:\n  lanedesk demo\n  lanedesk demo --lang zh-Hant --theme high-contrast\n  lanedesk demo --script fixtures/demo-script.txt"
+)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    look: LookArgs,
+    /// Control point the demo lane is at.
+    #[arg(long, default_value = "lo-wu")]
+    checkpoint: String,
+    /// entry (into the mainland) or exit (out of it).
+    #[arg(long, default_value = "exit")]
+    direction: Direction,
+    #[arg(long, default_value = "D01")]
+    lane: String,
+    #[arg(long, default_value = "demo")]
+    officer: String,
+    /// Folder with travellers.toml and the portraits.
+    #[arg(long)]
+    fixtures: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Flags override the configuration file.\n\nExamples:\n  lanedesk lane --config /etc/lanedesk/lane.toml\n  lanedesk lane --service https://issuer.example:8443 --checkpoint futian --lane 12 --direction entry \\\n      --officer O1234 --images ./frames"
+)]
+pub struct LaneArgs {
+    #[command(flatten)]
+    look: LookArgs,
+    /// Lane configuration file (default: ~/.config/lanedesk/lane.toml when it exists).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    #[arg(long)]
+    service: Option<String>,
+    #[arg(long, env = "LANEDESK_LANE_TOKEN", hide_env_values = true)]
+    lane_token: Option<String>,
+    #[arg(long)]
+    ca_cert: Option<PathBuf>,
+    #[arg(long)]
+    checkpoint: Option<String>,
+    #[arg(long)]
+    lane: Option<String>,
+    #[arg(long)]
+    direction: Option<Direction>,
+    #[arg(long)]
+    officer: Option<String>,
+    /// Webcam index (needs a build with `--features camera`).
+    #[arg(long)]
+    camera: Option<u32>,
+    /// Camera resolution, WIDTHxHEIGHT.
+    #[arg(long)]
+    resolution: Option<String>,
+    /// Read frames from an image file or a folder of images instead of a camera.
+    #[arg(long)]
+    images: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ThemesCommand {
+    /// Check a theme file (or every built-in theme) and report problems with line numbers.
+    Check { file: Option<PathBuf> },
+    /// List the built-in themes.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Check a lane configuration file (default: ~/.config/lanedesk/lane.toml).
+    Check { file: Option<PathBuf> },
+}
+
+fn lane_info(
+    checkpoint: &str,
+    lane: &str,
+    direction: Direction,
+    officer: &str,
+) -> Result<LaneInfo, String> {
+    Ok(LaneInfo {
+        checkpoint: Checkpoint::find(checkpoint)?,
+        lane: crate::domain::text::sanitize(lane),
+        direction,
+        officer: crate::domain::text::sanitize(officer),
+    })
+}
+
+fn load_script(path: Option<&Path>) -> Result<Vec<script::Step>, String> {
+    path.map(|p| script::load(p).map_err(|e| e.to_string()))
+        .transpose()
+        .map(Option::unwrap_or_default)
+}
+
+pub fn demo(args: DemoArgs) -> ExitCode {
+    let prepared = (|| {
+        let info = lane_info(&args.checkpoint, &args.lane, args.direction, &args.officer)?;
+        let look = lane::appearance(
+            args.look.theme.as_deref(),
+            args.look.keymap.as_deref(),
+            args.look.lang.unwrap_or_default(),
+        )?;
+        let script = load_script(args.look.script.as_deref())?;
+        let fixtures = args.fixtures.clone().unwrap_or_else(demo::default_fixtures);
+        require_terminal("demo")?;
+        log_to_file(&args.look.log.clone().unwrap_or_else(lane::default_log))?;
+        Ok::<_, String>(DemoOptions {
+            lane: LaneSettings { info },
+            look,
+            fixtures,
+            script,
+        })
+    })();
+    match prepared.and_then(demo::run) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    }
+}
+
+pub fn lane(args: LaneArgs) -> ExitCode {
+    match prepare_lane(args).and_then(lane::run) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    }
+}
+
+fn prepare_lane(args: LaneArgs) -> Result<LaneOptions, String> {
+    let config_path = args
+        .config
+        .clone()
+        .or_else(|| lane::default_config().filter(|p| p.is_file()));
+    let file = match &config_path {
+        Some(p) => LaneConfig::load(p).map_err(|e| e.to_string())?,
+        None => LaneConfig::default(),
+    };
+    let missing = |what: &str, flag: &str| {
+        format!("no {what}: pass {flag}, or set it in the lane configuration file (--config)")
+    };
+    let service = args
+        .service
+        .or(file.service)
+        .ok_or_else(|| missing("service URL", "--service"))?;
+    let lane_token = args
+        .lane_token
+        .or(file.lane_token)
+        .ok_or_else(|| missing("lane token", "--lane-token (or LANEDESK_LANE_TOKEN)"))?;
+    let checkpoint = args
+        .checkpoint
+        .or(file.checkpoint)
+        .ok_or_else(|| missing("checkpoint", "--checkpoint"))?;
+    let direction = match args.direction {
+        Some(d) => d,
+        None => file
+            .direction
+            .as_deref()
+            .ok_or_else(|| missing("direction", "--direction"))?
+            .parse()?,
+    };
+    let lane_name = args
+        .lane
+        .or(file.lane)
+        .ok_or_else(|| missing("lane name", "--lane"))?;
+    let officer = args
+        .officer
+        .or(file.officer)
+        .ok_or_else(|| missing("officer id", "--officer"))?;
+    let info = lane_info(&checkpoint, &lane_name, direction, &officer)?;
+    let lang = match (args.look.lang, &file.language) {
+        (Some(l), _) => l,
+        (None, Some(l)) => l.parse()?,
+        (None, None) => Lang::En,
+    };
+    let theme_name = args.look.theme.or(file.theme);
+    let keymap = args.look.keymap.or(file.keymap);
+    let look = lane::appearance(theme_name.as_deref(), keymap.as_deref(), lang)?;
+    let source = match (
+        args.images.or(file.camera.images),
+        args.camera.or(file.camera.index),
+    ) {
+        (Some(dir), _) => FrameSourceChoice::Images(dir),
+        (None, index) => {
+            let (width, height) = match &args.resolution {
+                Some(r) => parse_resolution(r)?,
+                None => (
+                    file.camera.width.unwrap_or(1280),
+                    file.camera.height.unwrap_or(720),
+                ),
+            };
+            FrameSourceChoice::Camera {
+                index: index.unwrap_or(0),
+                width,
+                height,
+                fps: file.camera.fps.unwrap_or(15),
+            }
+        }
+    };
+    let script = load_script(args.look.script.as_deref())?;
+    require_terminal("lane")?;
+    log_to_file(&args.look.log.or(file.log).unwrap_or_else(lane::default_log))?;
+    Ok(LaneOptions {
+        service,
+        lane_token,
+        ca_cert: args.ca_cert.or(file.ca_cert),
+        lane: LaneSettings { info },
+        look,
+        source,
+        script,
+    })
+}
+
+pub fn parse_resolution(text: &str) -> Result<(u32, u32), String> {
+    text.split_once(['x', 'X'])
+        .and_then(|(w, h)| Some((w.trim().parse().ok()?, h.trim().parse().ok()?)))
+        .filter(|(w, h)| *w >= 160 && *h >= 120 && *w <= 7680 && *h <= 4320)
+        .ok_or_else(|| format!("resolution {text:?} is not WIDTHxHEIGHT between 160x120 and 7680x4320, like 1280x720"))
+}
+
+pub fn themes(command: ThemesCommand) -> ExitCode {
+    match command {
+        ThemesCommand::List => {
+            for (name, _) in theme::BUILT_IN {
+                println!("{name}");
+            }
+            ExitCode::SUCCESS
+        }
+        ThemesCommand::Check { file } => {
+            let mut failed = false;
+            for result in theme::check(file.as_deref()) {
+                match result {
+                    Ok(name) => println!("ok: {name}"),
+                    Err(e) => {
+                        failed = true;
+                        eprintln!("lanedesk: {e}");
+                    }
+                }
+            }
+            if failed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+    }
+}
+
+pub fn config(command: ConfigCommand) -> ExitCode {
+    let ConfigCommand::Check { file } = command;
+    let Some(path) = file.or_else(lane::default_config) else {
+        return fail(
+            "no configuration file given and no home folder to look in: pass the file's path",
+        );
+    };
+    match LaneConfig::load(&path) {
+        Ok(config) => {
+            println!("ok: {}", path.display());
+            if config.service.is_none() {
+                println!("note: no `service` set: pass --service when starting the lane");
+            }
+            if config.lane_token.is_none() {
+                println!("note: no `lane-token` set: pass --lane-token or set LANEDESK_LANE_TOKEN");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("lanedesk: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,255 @@
+//! Effects: the I/O `update` asks for. The runner performs each on a tokio task and answers
+//! with a message, so the screen never waits on the network.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::domain::checks::kind_slug;
+use crate::domain::credential::{self, CardRef, Claims};
+use crate::domain::documents::DocumentKind;
+use crate::edges::api::{DecisionRequest, VerificationRequest};
+use crate::edges::camera::synthetic::Phone;
+use crate::edges::client::{ServiceClient, ServiceError};
+
+use super::msg::{Failure, Msg, Portrait};
+
+/// Portraits are shown a few dozen cells wide: anything larger is scaled down first.
+const PORTRAIT_MAX: u32 = 96;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    CheckHealth,
+    FetchTrustList,
+    Verify {
+        request: u64,
+        body: VerificationRequest,
+    },
+    FetchPortrait {
+        request: u64,
+        holder: String,
+    },
+    SendDecision(Box<DecisionRequest>),
+    /// A masked number was shown in full: who asked, for which document.
+    LogReveal {
+        officer: String,
+        holder: String,
+        document: DocumentKind,
+    },
+    Demo(DemoEffect),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum DemoEffect {
+    FetchCards,
+    /// Ask the service for a fresh code for this card, as the phone app would, and show it.
+    Present {
+        card: CardRef,
+        label: String,
+    },
+    /// Show a code for this card signed by a key the issuer never had.
+    PresentForged {
+        card: CardRef,
+        label: String,
+    },
+    /// Show this exact code again.
+    Show {
+        code: String,
+        label: String,
+    },
+    HidePhone,
+}
+
+impl Failure {
+    pub fn from_service(error: &ServiceError) -> Failure {
+        let offline = matches!(
+            error,
+            ServiceError::Unreachable { .. } | ServiceError::TimedOut { .. }
+        );
+        Failure {
+            code: error.problem_code().map(str::to_owned),
+            message: error.to_string(),
+            offline,
+        }
+    }
+}
+
+/// The demo's simulated phone and the key material a forger would not have.
+#[derive(Clone)]
+pub struct DemoWorld {
+    pub phone: Phone,
+    pub issuer_id: String,
+    pub active_kid: credential::Kid,
+}
+
+#[derive(Clone)]
+pub struct EffectRunner {
+    client: Arc<ServiceClient>,
+    tx: UnboundedSender<Msg>,
+    demo: Option<DemoWorld>,
+    clock: Arc<dyn crate::domain::clock::Clock>,
+}
+
+impl EffectRunner {
+    pub fn new(
+        client: Arc<ServiceClient>,
+        tx: UnboundedSender<Msg>,
+        demo: Option<DemoWorld>,
+        clock: Arc<dyn crate::domain::clock::Clock>,
+    ) -> Self {
+        Self {
+            client,
+            tx,
+            demo,
+            clock,
+        }
+    }
+
+    /// Starts the effect on the current tokio runtime; the answer comes back as a message.
+    pub fn run(&self, effect: Effect) {
+        let this = self.clone();
+        tokio::spawn(async move {
+            if let Some(msg) = this.perform(effect).await {
+                let _ = this.tx.send(msg);
+            }
+        });
+    }
+
+    /// Performs one effect and returns the message it answers with.
+    pub async fn perform(&self, effect: Effect) -> Option<Msg> {
+        let client = &self.client;
+        match effect {
+            Effect::CheckHealth => {
+                let started = Instant::now();
+                let result = client
+                    .health()
+                    .await
+                    .map(|_| started.elapsed())
+                    .map_err(|e| Failure::from_service(&e));
+                Some(Msg::HealthChecked { result })
+            }
+            Effect::FetchTrustList => {
+                let result = client
+                    .trust_list(self.clock.unix())
+                    .await
+                    .map_err(|e| Failure::from_service(&e));
+                Some(Msg::TrustListFetched { result })
+            }
+            Effect::Verify { request, body } => {
+                let started = Instant::now();
+                let result = client.verify(&body).await;
+                let latency = started.elapsed();
+                Some(Msg::ServiceReplied {
+                    request,
+                    latency,
+                    result: result.map(Box::new).map_err(|e| Failure::from_service(&e)),
+                })
+            }
+            Effect::FetchPortrait { request, holder } => {
+                let result = match client.photo(&holder).await {
+                    Ok(bytes) => decode_portrait(&bytes),
+                    Err(e) => Err(e.to_string()),
+                };
+                Some(Msg::PortraitLoaded { request, result })
+            }
+            Effect::SendDecision(body) => {
+                let result = client
+                    .decide(&body)
+                    .await
+                    .map_err(|e| Failure::from_service(&e));
+                Some(Msg::DecisionSent {
+                    decision_id: body.decision_id.clone(),
+                    result,
+                })
+            }
+            Effect::LogReveal {
+                officer,
+                holder,
+                document,
+            } => {
+                tracing::info!(
+                    target: "lanedesk::reveal",
+                    officer = %officer,
+                    holder = %holder,
+                    document = kind_slug(document),
+                    "document number revealed"
+                );
+                None
+            }
+            Effect::Demo(demo) => self.demo(demo).await,
+        }
+    }
+
+    async fn demo(&self, effect: DemoEffect) -> Option<Msg> {
+        let world = self.demo.as_ref()?;
+        match effect {
+            DemoEffect::FetchCards => Some(Msg::DemoCards {
+                result: self
+                    .client
+                    .cards()
+                    .await
+                    .map_err(|e| Failure::from_service(&e)),
+            }),
+            DemoEffect::Present { card, label } => match self.client.mint(card).await {
+                Ok(token) => {
+                    world.phone.show(&token.qr);
+                    Some(Msg::DemoShown {
+                        label,
+                        code: token.qr,
+                    })
+                }
+                Err(e) => Some(Msg::DemoFailed {
+                    message: e.to_string(),
+                }),
+            },
+            DemoEffect::PresentForged { card, label } => {
+                let forger = ed25519_dalek::SigningKey::from_bytes(&random_bytes());
+                let claims = Claims::fresh(&world.issuer_id, card, self.clock.unix());
+                let code = credential::mint(&claims, world.active_kid, &forger);
+                world.phone.show(&code);
+                Some(Msg::DemoShown { label, code })
+            }
+            DemoEffect::Show { code, label } => {
+                world.phone.show(&code);
+                Some(Msg::DemoShown { label, code })
+            }
+            DemoEffect::HidePhone => {
+                world.phone.hide();
+                None
+            }
+        }
+    }
+}
+
+fn random_bytes() -> [u8; 32] {
+    let mut bytes = [0u8; 32];
+    // A forger's key only has to be unknown to the issuer; any bytes will do.
+    let _ = getrandom::fill(&mut bytes);
+    bytes
+}
+
+/// Decodes the service's portrait (PNG or JPEG) into small RGB for the screen.
+pub fn decode_portrait(bytes: &[u8]) -> Result<Portrait, String> {
+    let image = crate::edges::contain::contained(|| image::load_from_memory(bytes))
+        .map_err(|_| "the portrait could not be decoded".to_owned())?
+        .map_err(|e| format!("the portrait is not a readable image ({e})"))?;
+    let image = if image.width() > PORTRAIT_MAX || image.height() > PORTRAIT_MAX * 2 {
+        image.resize(
+            PORTRAIT_MAX,
+            PORTRAIT_MAX * 2,
+            image::imageops::FilterType::Triangle,
+        )
+    } else {
+        image
+    };
+    let rgb = image.to_rgb8();
+    Ok(Portrait {
+        width: rgb.width(),
+        height: rgb.height(),
+        rgb: Arc::from(rgb.into_raw()),
+    })
+}
+
+/// How long to wait before giving up on a decision delivery in the demo's shutdown.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(2);

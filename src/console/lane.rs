@@ -1,0 +1,298 @@
+//! `lanedesk lane`: the console at a real lane. Settings come from a TOML file, with
+//! command-line flags over it; `lanedesk config check` validates the file.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Deserialize;
+use tokio::sync::mpsc;
+
+use crate::domain::checkpoint::{Checkpoint, Direction};
+use crate::domain::clock::{Clock, SystemClock};
+use crate::domain::lang::Lang;
+use crate::edges::camera::FrameSource;
+use crate::edges::camera::files::ImageFiles;
+use crate::edges::client::{ClientConfig, ServiceClient};
+
+use super::effects::EffectRunner;
+use super::keymap::{Keymap, line_of};
+use super::runtime::{self, Console};
+use super::state::{LaneInfo, State};
+use super::theme::Theme;
+
+/// The lane's identity, as recorded with every verification and decision.
+#[derive(Debug, Clone)]
+pub struct LaneSettings {
+    pub info: LaneInfo,
+}
+
+/// How the console looks and which keys it answers to.
+pub struct Appearance {
+    pub theme: Theme,
+    pub keymap: Keymap,
+    pub lang: Lang,
+}
+
+/// The user's folders: `~/.config/lanedesk` for settings, themes and keys, and a state
+/// folder for the log.
+pub fn dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "lanedesk")
+}
+
+pub fn default_log() -> PathBuf {
+    dirs()
+        .map(|d| {
+            d.state_dir()
+                .unwrap_or(d.data_local_dir())
+                .join("lanedesk.log")
+        })
+        .unwrap_or_else(|| std::env::temp_dir().join("lanedesk.log"))
+}
+
+pub fn default_config() -> Option<PathBuf> {
+    dirs().map(|d| d.config_dir().join("lane.toml"))
+}
+
+/// Whether `NO_COLOR` asks for no colour (set and not empty, per no-color.org).
+pub fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
+/// Resolves the theme, keymap and language; `NO_COLOR` wins over any theme.
+pub fn appearance(
+    theme: Option<&str>,
+    keymap: Option<&Path>,
+    lang: Lang,
+) -> Result<Appearance, String> {
+    let user_themes = dirs().map(|d| d.config_dir().join("themes"));
+    let theme =
+        Theme::find(theme.unwrap_or("dark"), user_themes.as_deref()).map_err(|e| e.to_string())?;
+    let theme = if no_color() {
+        Theme::monochrome(&theme.name)
+    } else {
+        theme
+    };
+    let keymap = match keymap {
+        Some(path) => Keymap::load(path).map_err(|e| e.to_string())?,
+        None => Keymap::default(),
+    };
+    Ok(Appearance {
+        theme,
+        keymap,
+        lang,
+    })
+}
+
+/// A random id for this run; decision ids are `<session>-<n>` so they never repeat.
+pub fn session_id() -> String {
+    let mut bytes = [0u8; 6];
+    let _ = getrandom::fill(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// The lane configuration file. Every field can also be given as a flag.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct LaneConfig {
+    pub service: Option<String>,
+    pub lane_token: Option<String>,
+    pub ca_cert: Option<PathBuf>,
+    pub checkpoint: Option<String>,
+    pub lane: Option<String>,
+    pub direction: Option<String>,
+    pub officer: Option<String>,
+    pub theme: Option<String>,
+    pub language: Option<String>,
+    pub keymap: Option<PathBuf>,
+    pub log: Option<PathBuf>,
+    #[serde(default)]
+    pub camera: CameraConfig,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CameraConfig {
+    pub index: Option<u32>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub fps: Option<u32>,
+    /// A folder (or file) of images to use instead of a camera.
+    pub images: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{origin}:{line}: {message}")]
+pub struct ConfigError {
+    pub origin: String,
+    pub line: usize,
+    pub message: String,
+}
+
+impl LaneConfig {
+    pub fn load(path: &Path) -> Result<LaneConfig, ConfigError> {
+        let origin = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            origin: origin.clone(),
+            line: 0,
+            message: format!(
+                "cannot read the lane configuration ({e}). Pass --config with its path."
+            ),
+        })?;
+        LaneConfig::parse(&text, &origin)
+    }
+
+    /// Parses and checks the values that can be checked without the network.
+    pub fn parse(text: &str, origin: &str) -> Result<LaneConfig, ConfigError> {
+        let at = |key: &str, message: String| ConfigError {
+            origin: origin.to_owned(),
+            line: find_key_line(text, key),
+            message,
+        };
+        let config: LaneConfig =
+            toml::from_str(text).map_err(|e: toml::de::Error| ConfigError {
+                origin: origin.to_owned(),
+                line: line_of(text, e.span().map_or(0, |s| s.start)),
+                message: e.message().trim().to_owned(),
+            })?;
+        if let Some(cp) = &config.checkpoint {
+            Checkpoint::find(cp).map_err(|m| at("checkpoint", m))?;
+        }
+        if let Some(d) = &config.direction {
+            d.parse::<Direction>().map_err(|m| at("direction", m))?;
+        }
+        if let Some(l) = &config.language {
+            l.parse::<Lang>().map_err(|m| at("language", m))?;
+        }
+        if let Some(s) = &config.service
+            && !(s.starts_with("https://") || s.starts_with("http://"))
+        {
+            return Err(at(
+                "service",
+                format!("service {s:?} must be an http:// or https:// URL"),
+            ));
+        }
+        if let Some(t) = &config.theme {
+            let user_themes = dirs().map(|d| d.config_dir().join("themes"));
+            Theme::find(t, user_themes.as_deref()).map_err(|e| at("theme", e.to_string()))?;
+        }
+        if let Some(k) = &config.keymap {
+            Keymap::load(k).map_err(|e| at("keymap", e.to_string()))?;
+        }
+        if let Some(0) = config.camera.fps {
+            return Err(at("fps", "camera fps must be at least 1".into()));
+        }
+        if config.camera.images.is_some() && config.camera.index.is_some() {
+            return Err(at(
+                "images",
+                "give either camera.index or camera.images, not both".into(),
+            ));
+        }
+        Ok(config)
+    }
+}
+
+/// The line a top-level or `[camera]` key is on, for messages about its value.
+fn find_key_line(text: &str, key: &str) -> usize {
+    text.lines()
+        .position(|l| {
+            l.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|r| r.trim_start().starts_with('='))
+        })
+        .map_or(0, |i| i + 1)
+}
+
+/// Everything `lanedesk lane` needs, after flags are laid over the file.
+pub struct LaneOptions {
+    pub service: String,
+    pub lane_token: String,
+    pub ca_cert: Option<PathBuf>,
+    pub lane: LaneSettings,
+    pub look: Appearance,
+    pub source: FrameSourceChoice,
+    pub script: Vec<super::script::Step>,
+}
+
+pub enum FrameSourceChoice {
+    Images(PathBuf),
+    Camera {
+        index: u32,
+        width: u32,
+        height: u32,
+        fps: u32,
+    },
+}
+
+pub fn run(options: LaneOptions) -> Result<(), String> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    rt.block_on(async move {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let config = ClientConfig::new(&options.service)
+            .lane_token(&options.lane_token)
+            .ca_cert(options.ca_cert.as_deref());
+        let client = ServiceClient::new(&config).map_err(|e| e.to_string())?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        let (scanner, frames) = match options.source {
+            FrameSourceChoice::Images(path) => runtime::start_scanner(
+                move || {
+                    ImageFiles::open(&path, true, std::time::Duration::from_millis(200))
+                        .map(|f| Box::new(f) as Box<dyn FrameSource>)
+                },
+                tx.clone(),
+            ),
+            FrameSourceChoice::Camera {
+                index,
+                width,
+                height,
+                fps,
+            } => runtime::start_scanner(move || open_camera(index, width, height, fps), tx.clone()),
+        };
+        let runner = EffectRunner::new(Arc::new(client), tx.clone(), None, clock.clone());
+        let state = State::new(
+            options.lane.info.clone(),
+            options.look.lang,
+            Arc::new(options.look.keymap),
+            session_id(),
+            clock.now(),
+        );
+        let console = Console {
+            state,
+            theme: options.look.theme,
+            runner,
+            tx,
+            rx,
+            frames,
+            clock,
+            script: options.script,
+        };
+        let result = runtime::run(console).await;
+        scanner.stop();
+        result
+            .map(|_| ())
+            .map_err(|e| format!("the terminal failed: {e}"))
+    })
+}
+
+#[cfg(feature = "camera")]
+fn open_camera(
+    index: u32,
+    width: u32,
+    height: u32,
+    fps: u32,
+) -> Result<Box<dyn FrameSource>, crate::edges::camera::SourceError> {
+    crate::edges::camera::webcam::Webcam::open(index, width, height, fps)
+        .map(|c| Box::new(c) as Box<dyn FrameSource>)
+}
+
+#[cfg(not(feature = "camera"))]
+fn open_camera(
+    _: u32,
+    _: u32,
+    _: u32,
+    _: u32,
+) -> Result<Box<dyn FrameSource>, crate::edges::camera::SourceError> {
+    Err(crate::edges::camera::SourceError::CameraSupportMissing)
+}

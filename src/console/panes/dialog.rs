@@ -1,0 +1,244 @@
+//! Overlays: help, history, the flag / escalate / override forms, and the quit question.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+use crate::console::i18n::{L, Lang, pad};
+use crate::console::keymap::ACTIONS;
+use crate::console::msg::Command;
+use crate::console::state::{Delivery, Dialog, FLAG_REASONS, REFERRAL_REASONS, ReasonForm, State};
+use crate::console::theme::{Role, Theme};
+use crate::domain::credential::clock_time;
+use crate::domain::decision::DecisionKind;
+
+use super::{bold, pane};
+
+pub fn draw(frame: &mut Frame, screen: Rect, state: &State, theme: &Theme) {
+    let Some(dialog) = &state.dialog else { return };
+    let lang = state.lang;
+    let (title, lines, width) = match dialog {
+        Dialog::Help => (L::HelpTitle, help_lines(state, theme), 60),
+        Dialog::History => (L::HistoryTitle, history_lines(state, theme), 100),
+        Dialog::Flag(form) => (
+            L::FlagTitle,
+            form_lines(form, FLAG_REASONS, true, L::ReasonCodes, lang, theme),
+            64,
+        ),
+        Dialog::Escalate(form) => (
+            L::EscalateTitle,
+            form_lines(
+                form,
+                REFERRAL_REASONS,
+                false,
+                L::ReferralReason,
+                lang,
+                theme,
+            ),
+            64,
+        ),
+        Dialog::Override(form) => (L::OverrideTitle, override_lines(form, lang, theme), 64),
+        Dialog::ConfirmQuit => (
+            L::QuitTitle,
+            vec![
+                Line::styled(L::QuitExplain.get(lang), theme.fg(Role::Warn)),
+                Line::raw(""),
+                Line::from(vec![
+                    Span::styled(
+                        " Y ",
+                        theme.fg(Role::Accent).add_modifier(Modifier::REVERSED),
+                    ),
+                    Span::raw(format!(" {}    ", L::Yes.get(lang))),
+                    Span::styled(
+                        " N ",
+                        theme.fg(Role::Accent).add_modifier(Modifier::REVERSED),
+                    ),
+                    Span::raw(format!(" {}", L::No.get(lang))),
+                ]),
+            ],
+            50,
+        ),
+    };
+    let height = (lines.len() as u16 + 2).min(screen.height);
+    let width = width.min(screen.width);
+    let [area] = Layout::horizontal([Constraint::Length(width)])
+        .flex(Flex::Center)
+        .areas(screen);
+    let [area] = Layout::vertical([Constraint::Length(height)])
+        .flex(Flex::Center)
+        .areas(area);
+    frame.render_widget(Clear, area);
+    let block = pane(title.get(lang), theme).style(theme.dialog());
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .style(theme.dialog()),
+        area,
+    );
+}
+
+fn help_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
+    let lang = state.lang;
+    let rows: &[(Command, L)] = &[
+        (Command::Approve, L::Approve),
+        (Command::Flag, L::Flag),
+        (Command::Escalate, L::Escalate),
+        (Command::Clear, L::Clear),
+        (Command::Reveal, L::Reveal),
+        (Command::SelectNext, L::Select),
+        (Command::History, L::History),
+        (Command::Language, L::Language),
+        (Command::Help, L::Help),
+        (Command::Quit, L::Quit),
+    ];
+    let mut lines: Vec<Line> = rows
+        .iter()
+        .map(|(c, l)| {
+            let keys: Vec<String> = state
+                .keymap
+                .keys(*c)
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            let name = ACTIONS
+                .iter()
+                .find(|(a, _, _)| a == c)
+                .map_or("", |(_, n, _)| n);
+            Line::from(vec![
+                Span::styled(pad(&keys.join(" "), 14), bold(theme.fg(Role::Accent))),
+                Span::styled(pad(l.get(lang), 14), theme.fg(Role::Text)),
+                Span::styled(name.to_owned(), theme.fg(Role::Muted)),
+            ])
+        })
+        .collect();
+    if state.demo.is_some() {
+        lines.push(Line::raw(""));
+        for (k, l) in [
+            ("1-9", L::DemoKeys),
+            ("N", L::DemoNext),
+            ("X", L::DemoForged),
+            ("R", L::DemoReplay),
+        ] {
+            lines.push(Line::from(vec![
+                Span::styled(pad(k, 14), bold(theme.fg(Role::Accent))),
+                Span::styled(l.get(lang), theme.fg(Role::Text)),
+            ]));
+        }
+    }
+    lines
+}
+
+fn history_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
+    let lang = state.lang;
+    if state.history.is_empty() {
+        return vec![Line::styled(L::NoHistory.get(lang), theme.fg(Role::Muted))];
+    }
+    state
+        .history
+        .iter()
+        .take(20)
+        .map(|d| {
+            let (word, role) = match d.kind {
+                DecisionKind::Approve => (L::Approved, Role::Pass),
+                DecisionKind::Flag => (L::Flagged, Role::Warn),
+                DecisionKind::Escalate => (L::Escalated, Role::Fail),
+            };
+            let delivery = match d.delivery {
+                Delivery::Sending => "…",
+                Delivery::Sent => "✔",
+                Delivery::Failed => "✖",
+            };
+            let mut reasons = d.reasons.join(", ");
+            if d.override_reason.is_some() {
+                reasons = format!("{} {reasons}", L::Override.get(lang));
+            }
+            Line::from(vec![
+                Span::styled(
+                    format!("{}  ", clock_time(d.at.timestamp())),
+                    theme.fg(Role::Muted),
+                ),
+                Span::styled(pad(word.get(lang), 12), bold(theme.fg(role))),
+                Span::styled(pad(&d.who, 26), theme.fg(Role::Text)),
+                Span::styled(format!("{delivery} "), theme.fg(Role::Muted)),
+                Span::styled(reasons, theme.fg(Role::Muted)),
+            ])
+        })
+        .collect()
+}
+
+fn form_lines(
+    form: &ReasonForm,
+    reasons: &[(&str, [&str; 3])],
+    multiple: bool,
+    heading: L,
+    lang: Lang,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::styled(heading.get(lang), bold(theme.fg(Role::Title)))];
+    for (i, (_, labels)) in reasons.iter().enumerate() {
+        let ticked = if multiple {
+            form.chosen.contains(&i)
+        } else {
+            form.cursor == i
+        };
+        let mark = match (multiple, ticked) {
+            (true, true) => "[x]",
+            (true, false) => "[ ]",
+            (false, true) => "(•)",
+            (false, false) => "( )",
+        };
+        let text = lang.pick(labels[0], labels[1], labels[2]);
+        let style = if form.cursor == i && !form.on_note {
+            theme.selection()
+        } else {
+            theme.fg(Role::Text)
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {} {mark} ", i + 1), theme.fg(Role::Muted)),
+            Span::styled(text.to_owned(), style),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines.push(note_line(form, lang, theme));
+    if form.error {
+        lines.push(Line::styled(
+            L::NeedReason.get(lang),
+            bold(theme.fg(Role::Fail)),
+        ));
+    }
+    lines
+}
+
+fn note_line(form: &ReasonForm, lang: Lang, theme: &Theme) -> Line<'static> {
+    let style = if form.on_note {
+        theme.selection()
+    } else {
+        theme.fg(Role::Text)
+    };
+    let cursor = if form.on_note { "▏" } else { "" };
+    Line::from(vec![
+        Span::styled(
+            format!("{}: ", L::Note.get(lang)),
+            bold(theme.fg(Role::Muted)),
+        ),
+        Span::styled(format!("{}{cursor}", form.note), style),
+    ])
+}
+
+fn override_lines(form: &ReasonForm, lang: Lang, theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines = vec![
+        Line::styled(L::OverrideExplain.get(lang), theme.fg(Role::Warn)),
+        Line::raw(""),
+    ];
+    lines.push(note_line(form, lang, theme));
+    if form.error {
+        lines.push(Line::styled(
+            L::NeedNote.get(lang),
+            bold(theme.fg(Role::Fail)),
+        ));
+    }
+    lines
+}

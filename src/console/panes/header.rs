@@ -1,0 +1,125 @@
+//! The top line(s): where this lane is, who is on it, the time, and the service's state.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::console::i18n::{L, Lang};
+use crate::console::state::{ServiceState, State};
+use crate::console::theme::{Role, Theme};
+use crate::domain::checkpoint::Direction;
+use crate::domain::credential::clock_time;
+
+use super::bold;
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let lang = state.lang;
+    let base = theme.header();
+    let cp = state.lane.checkpoint;
+    let name = lang.pick(cp.name_en, cp.name_zh_hans, cp.name_zh_hant);
+    let direction = match state.lane.direction {
+        Direction::Entry => L::Entry,
+        Direction::Exit => L::Exit,
+    };
+    let sep = || Span::styled(" │ ", base);
+    let mut first = vec![Span::styled(" lanedesk ", bold(base))];
+    if state.demo.is_some() {
+        first.push(Span::styled(
+            format!("[{}] ", L::Demo.get(lang)),
+            bold(base),
+        ));
+    }
+    first.extend([
+        Span::styled(name.to_owned(), bold(base)),
+        Span::styled(format!(" {} {}", L::Lane.get(lang), state.lane.lane), base),
+        sep(),
+        Span::styled(direction.get(lang), bold(base)),
+        sep(),
+        Span::styled(
+            format!("{} {}", L::Officer.get(lang), state.lane.officer),
+            base,
+        ),
+        sep(),
+        Span::styled(clock_time(state.now.timestamp()), bold(base)),
+    ]);
+    let status = status_spans(state, theme, lang);
+    if area.height >= 2 {
+        let mut second = vec![Span::styled(" ", base)];
+        second.extend(status);
+        frame.render_widget(
+            Paragraph::new(vec![Line::from(first), Line::from(second)]).style(base),
+            area,
+        );
+    } else {
+        first.push(sep());
+        first.extend(status);
+        frame.render_widget(Paragraph::new(Line::from(first)).style(base), area);
+    }
+}
+
+fn status_spans(state: &State, theme: &Theme, lang: Lang) -> Vec<Span<'static>> {
+    let base = theme.header();
+    let sep = || Span::styled(" │ ", base);
+    let service = match &state.service {
+        ServiceState::Connecting => Span::styled(
+            format!("… {}", L::Connecting.get(lang)),
+            base.fg(theme.color(Role::Unknown)),
+        ),
+        ServiceState::Online { latency } => Span::styled(
+            format!("● {} {} ms", L::Online.get(lang), latency.as_millis()),
+            if theme.monochrome {
+                base
+            } else {
+                base.fg(theme.color(Role::Online))
+            },
+        ),
+        ServiceState::Offline { since, .. } => Span::styled(
+            format!(
+                "✖ {} {}",
+                L::Offline.get(lang),
+                clock_time(since.timestamp())
+            ),
+            if theme.monochrome {
+                bold(base)
+            } else {
+                bold(base.fg(theme.color(Role::Offline)))
+            },
+        ),
+    };
+    let trust = match &state.trust {
+        Some(t) => format!(
+            "{} {}",
+            L::TrustList.get(lang),
+            age(state.now.timestamp() - t.fetched_at)
+        ),
+        None => format!("{} {}", L::TrustList.get(lang), L::TrustNone.get(lang)),
+    };
+    let camera = match (&state.camera.failure, state.camera.frames) {
+        (Some(_), _) => format!("{} ✖", L::Camera.get(lang)),
+        (None, 0) => format!("{} –", L::Camera.get(lang)),
+        (None, _) => format!(
+            "{} {:.0} {}",
+            L::Camera.get(lang),
+            state.camera.fps,
+            L::Fps.get(lang)
+        ),
+    };
+    vec![
+        service,
+        sep(),
+        Span::styled(trust, base),
+        sep(),
+        Span::styled(camera, base),
+    ]
+}
+
+/// "42 s", "3 min", "2 h": how old something is, briefly.
+pub fn age(seconds: i64) -> String {
+    let s = seconds.max(0);
+    match s {
+        0..60 => format!("{s} s"),
+        60..3600 => format!("{} min", s / 60),
+        _ => format!("{} h", s / 3600),
+    }
+}
