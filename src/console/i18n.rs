@@ -18,6 +18,7 @@ pub enum L {
     Connecting,
     TrustList,
     TrustNone,
+    TrustShort,
     Fps,
     Camera,
     NoFrames,
@@ -122,6 +123,7 @@ impl L {
             Connecting => ("connecting…", "连接中…", "連接中…"),
             TrustList => ("trust list", "信任列表", "信任列表"),
             TrustNone => ("none yet", "尚未取得", "尚未取得"),
+            TrustShort => ("trust", "信任", "信任"),
             Fps => ("fps", "帧/秒", "幀/秒"),
             Camera => ("Camera", "摄像头", "攝像頭"),
             NoFrames => (

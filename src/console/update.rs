@@ -256,7 +256,11 @@ fn begin(state: &mut State, text: String) -> Vec<Effect> {
         } else {
             Lookup::Waiting
         },
-        portrait: PortraitState::Waiting,
+        portrait: if refused {
+            PortraitState::Missing(String::new())
+        } else {
+            PortraitState::Waiting
+        },
         checks: vec![],
         decision: None,
         selected_doc: 0,

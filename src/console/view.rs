@@ -49,9 +49,24 @@ fn draw_wide(frame: &mut Frame, body: Rect, state: &State, theme: &Theme) {
 
 fn draw_narrow(frame: &mut Frame, body: Rect, state: &State, theme: &Theme) {
     let top_height = (body.height * 2 / 5).max(7);
+    // Documents take the lines they need (at least one), the checks the rest.
+    let doc_lines = state
+        .current
+        .as_ref()
+        .and_then(|p| p.verification())
+        .map_or(1, |v| {
+            v.documents
+                .iter()
+                .map(|d| 1 + d.endorsements.len())
+                .sum::<usize>()
+                .max(1)
+        });
+    let docs_height = (doc_lines as u16 + 2)
+        .min(body.height.saturating_sub(top_height) / 2)
+        .max(3);
     let [top, docs, check] = Layout::vertical([
         Constraint::Length(top_height),
-        Constraint::Percentage(35),
+        Constraint::Length(docs_height),
         Constraint::Min(3),
     ])
     .areas(body);

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 
 use super::checkpoint::{Checkpoint, Direction, Region};
 use super::credential::{CredentialError, clock_time};
-use super::documents::{Document, DocumentKind, DocumentStatus};
+use super::documents::{Document, DocumentKind, DocumentStatus, EndorsementType};
 use super::holder::{Alert, AlertSeverity, CardStatus, Holder};
 use super::lang::Lang;
 use super::text::sanitize;
@@ -455,8 +455,14 @@ fn alert_checks(v: Record<'_>) -> Vec<Check> {
 /// for anything else short of a pass; approve when everything passed.
 pub fn suggest(checks: &[Check]) -> Suggestion {
     let escalate = checks.iter().any(|c| {
-        c.outcome == Outcome::Fail
-            && (c.id == "code-signature" || c.id == "code-not-replayed" || c.id == "watch-list")
+        let serious = matches!(
+            c.id.as_str(),
+            "code-signature" | "code-not-replayed" | "watch-list"
+        ) || matches!(
+            c.finding,
+            Finding::Card(CardStatus::Revoked | CardStatus::ReportedLost)
+        );
+        c.outcome == Outcome::Fail && serious
     });
     if escalate {
         Suggestion::Escalate
@@ -496,6 +502,19 @@ pub fn region_name(region: Region, lang: Lang) -> &'static str {
     }
 }
 
+pub fn endorsement_name(kind: EndorsementType, lang: Lang) -> &'static str {
+    use EndorsementType::*;
+    match kind {
+        G => lang.pick("G individual visit", "G 个人旅游", "G 個人旅遊"),
+        L => lang.pick("L group tour", "L 团队旅游", "L 團隊旅遊"),
+        S => lang.pick("S business", "S 商务", "S 商務"),
+        T => lang.pick("T visiting relatives", "T 探亲", "T 探親"),
+        Q => lang.pick("Q other", "Q 其他", "Q 其他"),
+        D => lang.pick("D stay", "D 逗留", "D 逗留"),
+        R => lang.pick("R talent", "R 人才", "R 人才"),
+    }
+}
+
 pub fn card_status_name(status: CardStatus, lang: Lang) -> &'static str {
     match status {
         CardStatus::Active => lang.pick("active", "有效", "有效"),
@@ -508,6 +527,15 @@ pub fn card_status_name(status: CardStatus, lang: Lang) -> &'static str {
 impl Finding {
     /// The finding as a sentence for the officer.
     pub fn sentence(&self, lang: Lang) -> String {
+        let text = self.sentence_raw(lang);
+        match lang {
+            Lang::En => text,
+            // Chinese punctuation is full width and takes no space after it.
+            _ => text.replace(": ", "：").replace("： ", "："),
+        }
+    }
+
+    fn sentence_raw(&self, lang: Lang) -> String {
         use Finding::*;
         let doc = |k: &DocumentKind| document_name(*k, lang);
         let region = |r: &Region| region_name(*r, lang);

@@ -221,7 +221,7 @@ fn note_line(form: &ReasonForm, lang: Lang, theme: &Theme) -> Line<'static> {
     let cursor = if form.on_note { "▏" } else { "" };
     Line::from(vec![
         Span::styled(
-            format!("{}: ", L::Note.get(lang)),
+            format!("{}{}", L::Note.get(lang), lang.pick(": ", "：", "：")),
             bold(theme.fg(Role::Muted)),
         ),
         Span::styled(format!("{}{cursor}", form.note), style),

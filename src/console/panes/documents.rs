@@ -10,7 +10,7 @@ use crate::console::i18n::{L, Lang, pad};
 use crate::console::state::State;
 use crate::console::theme::{Role, Theme};
 use crate::console::update::local_date;
-use crate::domain::checks::{EXPIRY_WARNING_DAYS, document_name, region_name};
+use crate::domain::checks::{EXPIRY_WARNING_DAYS, document_name, endorsement_name, region_name};
 use crate::domain::documents::{Document, DocumentStatus, Endorsement};
 use crate::domain::text::sanitize;
 
@@ -52,7 +52,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             doc, selected, revealed, name_width, today, lang, theme,
         ));
         for e in &doc.endorsements {
-            lines.push(endorsement_line(e, today, lang, theme));
+            lines.push(endorsement_line(e, today, inner.width < 100, lang, theme));
         }
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
@@ -112,7 +112,7 @@ fn document_line(
         Span::styled(pad(document_name(doc.kind, lang), name_width), name_style),
         Span::raw("  "),
         Span::styled(
-            pad(&number, 18),
+            pad(&number, 19),
             if revealed {
                 bold(theme.fg(Role::Warn))
             } else {
@@ -134,6 +134,7 @@ fn document_line(
 fn endorsement_line(
     e: &Endorsement,
     today: chrono::NaiveDate,
+    compact: bool,
     lang: Lang,
     theme: &Theme,
 ) -> Line<'static> {
@@ -150,10 +151,18 @@ fn endorsement_line(
         None => L::Unlimited.get(lang).to_owned(),
     };
     Line::from(vec![
-        Span::raw("     ↳ "),
+        Span::raw("   ↳ "),
         Span::styled(format!("{mark} "), bold(theme.fg(role))),
         text(
-            format!("{} {:?}", region_name(e.destination, lang), e.kind),
+            if compact {
+                format!("{} {:?}", region_name(e.destination, lang), e.kind)
+            } else {
+                format!(
+                    "{} {}",
+                    region_name(e.destination, lang),
+                    endorsement_name(e.kind, lang)
+                )
+            },
             theme,
         ),
         Span::raw("  "),

@@ -5,6 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
 
 use crate::console::i18n::{L, Lang};
 use crate::console::msg::Command;
@@ -69,6 +70,8 @@ pub fn hints(state: &State) -> Vec<(String, L)> {
         Some(_) => out.push(key(Command::Clear, L::Clear)),
         None => {}
     }
+    out.push(key(Command::Help, L::Help));
+    out.push(key(Command::Quit, L::Quit));
     if state.demo.is_some() {
         out.push(fixed("1-9", L::DemoKeys));
         out.push(key(Command::DemoNext, L::DemoNext));
@@ -77,25 +80,28 @@ pub fn hints(state: &State) -> Vec<(String, L)> {
     }
     out.push(key(Command::History, L::History));
     out.push(key(Command::Language, L::Language));
-    out.push(key(Command::Help, L::Help));
-    out.push(key(Command::Quit, L::Quit));
     out
 }
 
 pub fn draw_keys(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let lang: Lang = state.lang;
     let mut spans = vec![Span::raw(" ")];
+    let mut used = 1;
+    // Hints come in order of importance: those that do not fit are left out whole.
     for (k, l) in hints(state) {
+        let label = format!(" {}  ", l.get(lang));
+        let width = k.width() + label.trim_end().width();
+        if used + width > usize::from(area.width) {
+            break;
+        }
+        used += width + 2;
         spans.push(Span::styled(
             k,
             theme
                 .fg(Role::Accent)
                 .add_modifier(Modifier::BOLD | Modifier::REVERSED),
         ));
-        spans.push(Span::styled(
-            format!(" {}  ", l.get(lang)),
-            theme.fg(Role::Muted),
-        ));
+        spans.push(Span::styled(label, theme.fg(Role::Muted)));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

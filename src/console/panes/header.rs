@@ -23,6 +23,29 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Direction::Exit => L::Exit,
     };
     let sep = || Span::styled(" │ ", base);
+    let clock = Span::styled(clock_time(state.now.timestamp()), bold(base));
+    if area.height < 2 {
+        // One line at 80 columns: no labels, the status kept short.
+        let mut line = vec![Span::styled(" ", base)];
+        if state.demo.is_some() {
+            line.push(Span::styled(format!("{} ", L::Demo.get(lang)), bold(base)));
+        }
+        line.extend([
+            Span::styled(
+                format!("{} {}", short_name(name), state.lane.lane),
+                bold(base),
+            ),
+            Span::styled(format!(" {}", direction.get(lang)), base),
+            sep(),
+            Span::styled(state.lane.officer.clone(), base),
+            sep(),
+            clock,
+            sep(),
+        ]);
+        line.extend(status_spans(state, theme, lang, true));
+        frame.render_widget(Paragraph::new(Line::from(line)).style(base), area);
+        return;
+    }
     let mut first = vec![Span::styled(" lanedesk ", bold(base))];
     if state.demo.is_some() {
         first.push(Span::styled(
@@ -41,24 +64,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             base,
         ),
         sep(),
-        Span::styled(clock_time(state.now.timestamp()), bold(base)),
+        clock,
     ]);
-    let status = status_spans(state, theme, lang);
-    if area.height >= 2 {
-        let mut second = vec![Span::styled(" ", base)];
-        second.extend(status);
-        frame.render_widget(
-            Paragraph::new(vec![Line::from(first), Line::from(second)]).style(base),
-            area,
-        );
-    } else {
-        first.push(sep());
-        first.extend(status);
-        frame.render_widget(Paragraph::new(Line::from(first)).style(base), area);
-    }
+    let mut second = vec![Span::styled(" ", base)];
+    second.extend(status_spans(state, theme, lang, false));
+    frame.render_widget(
+        Paragraph::new(vec![Line::from(first), Line::from(second)]).style(base),
+        area,
+    );
 }
 
-fn status_spans(state: &State, theme: &Theme, lang: Lang) -> Vec<Span<'static>> {
+fn status_spans(state: &State, theme: &Theme, lang: Lang, short: bool) -> Vec<Span<'static>> {
     let base = theme.header();
     let sep = || Span::styled(" │ ", base);
     let service = match &state.service {
@@ -67,7 +83,11 @@ fn status_spans(state: &State, theme: &Theme, lang: Lang) -> Vec<Span<'static>> 
             base.fg(theme.color(Role::Unknown)),
         ),
         ServiceState::Online { latency } => Span::styled(
-            format!("● {} {} ms", L::Online.get(lang), latency.as_millis()),
+            if short {
+                format!("● {} ms", latency.as_millis())
+            } else {
+                format!("● {} {} ms", L::Online.get(lang), latency.as_millis())
+            },
             if theme.monochrome {
                 base
             } else {
@@ -87,17 +107,19 @@ fn status_spans(state: &State, theme: &Theme, lang: Lang) -> Vec<Span<'static>> 
             },
         ),
     };
+    let trust_label = if short { L::TrustShort } else { L::TrustList };
     let trust = match &state.trust {
         Some(t) => format!(
             "{} {}",
-            L::TrustList.get(lang),
+            trust_label.get(lang),
             age(state.now.timestamp() - t.fetched_at)
         ),
-        None => format!("{} {}", L::TrustList.get(lang), L::TrustNone.get(lang)),
+        None => format!("{} {}", trust_label.get(lang), L::TrustNone.get(lang)),
     };
     let camera = match (&state.camera.failure, state.camera.frames) {
         (Some(_), _) => format!("{} ✖", L::Camera.get(lang)),
         (None, 0) => format!("{} –", L::Camera.get(lang)),
+        (None, _) if short => format!("{:.0} {}", state.camera.fps, L::Fps.get(lang)),
         (None, _) => format!(
             "{} {:.0} {}",
             L::Camera.get(lang),
@@ -122,4 +144,9 @@ pub fn age(seconds: i64) -> String {
         60..3600 => format!("{} min", s / 60),
         _ => format!("{} h", s / 3600),
     }
+}
+
+/// "Lo Wu" for "Lo Wu / Luohu": the first of a checkpoint's names.
+fn short_name(name: &str) -> &str {
+    name.split(" / ").next().unwrap_or(name)
 }

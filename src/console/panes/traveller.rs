@@ -9,6 +9,7 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui_image::picker::Picker;
+use ratatui_image::protocol::Protocol;
 use ratatui_image::{Image, Resize};
 
 use crate::console::i18n::{L, Lang, column_width, pad};
@@ -73,16 +74,9 @@ fn draw_portrait(
 ) {
     match portrait {
         PortraitState::Loaded(p) => {
-            if let Some(image) = to_image(p) {
-                let picker = Picker::halfblocks();
-                if let Ok(protocol) = picker.new_protocol(
-                    image,
-                    Size::new(area.width, area.height),
-                    Resize::Fit(None),
-                ) {
-                    frame.render_widget(Image::new(&protocol), area);
-                    return;
-                }
+            if let Some(protocol) = protocol_for(p, area) {
+                frame.render_widget(Image::new(&protocol), area);
+                return;
             }
             frame.render_widget(
                 Paragraph::new(Line::styled(L::NoPortrait.get(lang), theme.fg(Role::Muted))),
@@ -105,8 +99,37 @@ fn draw_portrait(
     }
 }
 
-fn to_image(p: &Portrait) -> Option<DynamicImage> {
-    RgbImage::from_raw(p.width, p.height, p.rgb.to_vec()).map(DynamicImage::ImageRgb8)
+/// The half-block rendering of a portrait for an area. Encoding means resizing, so the
+/// last one is remembered: redraws for camera frames reuse it.
+fn protocol_for(p: &Portrait, area: Rect) -> Option<Protocol> {
+    type Memo = Option<((usize, u16, u16), Protocol)>;
+    thread_local! {
+        static LAST: std::cell::RefCell<Memo> = const { std::cell::RefCell::new(None) };
+    }
+    let key = (p.rgb.as_ptr() as usize, area.width, area.height);
+    if let Some(hit) = LAST.with_borrow(|m| {
+        m.as_ref()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, v)| v.clone())
+    }) {
+        return Some(hit);
+    }
+    let image =
+        RgbImage::from_raw(p.width, p.height, p.rgb.to_vec()).map(DynamicImage::ImageRgb8)?;
+    let picker = Picker::halfblocks();
+    let font = picker.font_size();
+    // ratatui-image only shrinks: grow the portrait to the area first so it fills it.
+    let (fw, fh) = (u32::from(font.width), u32::from(font.height));
+    let image = image.resize(
+        u32::from(area.width) * fw,
+        u32::from(area.height) * fh,
+        image::imageops::FilterType::Triangle,
+    );
+    let protocol = picker
+        .new_protocol(image, Size::new(area.width, area.height), Resize::Fit(None))
+        .ok()?;
+    LAST.with_borrow_mut(|m| *m = Some((key, protocol.clone())));
+    Some(protocol)
 }
 
 fn fact_lines(state: &State, p: &Presentation, lang: Lang, theme: &Theme) -> Vec<Line<'static>> {
