@@ -647,11 +647,13 @@ fn dialog_key(state: &mut State, dialog: Dialog, key: Key) -> Vec<Effect> {
                 KeyCode::Backspace if form.on_note => {
                     form.note.pop();
                 }
-                KeyCode::Char(c) if form.on_note => {
-                    if form.note.chars().count() < NOTE_MAX && !c.is_control() {
-                        form.note.push(c);
-                    }
+                KeyCode::Char(c)
+                    if form.on_note && form.note.chars().count() < NOTE_MAX && !c.is_control() =>
+                {
+                    form.note.push(c);
                 }
+                // A full note takes no more, and typing never toggles a reason.
+                KeyCode::Char(_) if form.on_note => {}
                 KeyCode::Up if n > 0 => form.cursor = (form.cursor + n - 1) % n,
                 KeyCode::Down if n > 0 => form.cursor = (form.cursor + 1) % n,
                 KeyCode::Char(' ') if is_flag => toggle(&mut form.chosen, form.cursor),

@@ -528,10 +528,14 @@ impl Finding {
     /// The finding as a sentence for the officer.
     pub fn sentence(&self, lang: Lang) -> String {
         let text = self.sentence_raw(lang);
-        match lang {
-            Lang::En => text,
+        match (lang, self) {
+            // An alert's message is the service's own text: left as it was written.
+            (Lang::En, _) | (_, Finding::Alert { .. }) => text,
             // Chinese punctuation is full width and takes no space after it.
-            _ => text.replace(": ", "：").replace("： ", "："),
+            _ => text
+                .replace(": ", "：")
+                .replace("： ", "：")
+                .replace(", ", "，"),
         }
     }
 

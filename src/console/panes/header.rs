@@ -22,6 +22,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Direction::Entry => L::Entry,
         Direction::Exit => L::Exit,
     };
+    let short_direction = match state.lane.direction {
+        Direction::Entry => L::EntryShort,
+        Direction::Exit => L::ExitShort,
+    };
     let sep = || Span::styled(" │ ", base);
     let clock = Span::styled(clock_time(state.now.timestamp()), bold(base));
     if area.height < 2 {
@@ -35,7 +39,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 format!("{} {}", short_name(name), state.lane.lane),
                 bold(base),
             ),
-            Span::styled(format!(" {}", direction.get(lang)), base),
+            Span::styled(format!(" {}", short_direction.get(lang)), base),
             sep(),
             Span::styled(state.lane.officer.clone(), base),
             sep(),
@@ -97,7 +101,7 @@ fn status_spans(state: &State, theme: &Theme, lang: Lang, short: bool) -> Vec<Sp
         ServiceState::Offline { since, .. } => Span::styled(
             format!(
                 "✖ {} {}",
-                L::Offline.get(lang),
+                if short { L::OfflineShort } else { L::Offline }.get(lang),
                 clock_time(since.timestamp())
             ),
             if theme.monochrome {

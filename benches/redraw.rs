@@ -1,0 +1,88 @@
+//! One full redraw of the console at 160×45 (and 80×24), traveller and documents on screen.
+//!
+//! cargo bench --bench redraw
+//!
+//! `view` is the pure drawing into ratatui's buffer; `terminal` adds ratatui's diff and the
+//! (test) backend write, as a real frame does. `portrait_cold` is the first frame after a
+//! portrait arrives, when it is scaled and encoded into half-blocks; later frames reuse it.
+
+use divan::{Bencher, black_box};
+use lanedesk::console::msg::Msg;
+use lanedesk::console::state::{PortraitState, State};
+use lanedesk::console::testkit::{self, TestIssuer};
+use lanedesk::console::theme::Theme;
+use lanedesk::console::update::update;
+use lanedesk::console::view;
+use lanedesk::domain::checkpoint::Direction;
+use lanedesk::domain::lang::Lang;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+fn main() {
+    divan::main();
+}
+
+fn loaded(lang: Lang) -> State {
+    let issuer = TestIssuer::new();
+    let mut state = testkit::state(Direction::Exit, lang, &issuer);
+    let now = state.now;
+    update(
+        &mut state,
+        Msg::FrameShown(Box::new(testkit::preview_frame())),
+        now,
+    );
+    testkit::present(&mut state, &issuer, &testkit::traveller("T03"), 1);
+    state
+}
+
+#[divan::bench(args = [(160, 45), (80, 24)])]
+fn view_only(bencher: Bencher, (w, h): (u16, u16)) {
+    let state = loaded(Lang::En);
+    let theme = Theme::dark();
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    bencher.bench_local(|| {
+        let mut frame = terminal.get_frame();
+        view::draw(&mut frame, black_box(&state), &theme);
+    });
+}
+
+#[divan::bench(args = [(160, 45), (80, 24)])]
+fn terminal(bencher: Bencher, (w, h): (u16, u16)) {
+    let state = loaded(Lang::ZhHant);
+    let theme = Theme::dark();
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    bencher.bench_local(|| {
+        // A cleared back buffer makes every cell differ: a full redraw, not a no-op diff.
+        terminal.current_buffer_mut().reset();
+        terminal
+            .draw(|f| view::draw(f, black_box(&state), &theme))
+            .unwrap();
+    });
+}
+
+#[divan::bench]
+fn portrait_cold(bencher: Bencher) {
+    let state = loaded(Lang::En);
+    let theme = Theme::dark();
+    let PortraitState::Loaded(portrait) = &state.current.as_ref().unwrap().portrait else {
+        panic!("the portrait loaded")
+    };
+    let portrait = portrait.clone();
+    bencher
+        .with_inputs(|| {
+            // A new allocation: the view has not seen this portrait yet.
+            let mut s = state.clone();
+            let mut p = portrait.clone();
+            p.rgb = std::sync::Arc::from(p.rgb.to_vec());
+            s.current.as_mut().unwrap().portrait = PortraitState::Loaded(p);
+            (s, Buffer::empty(Rect::new(0, 0, 160, 45)))
+        })
+        .bench_local_values(|(s, mut buf)| {
+            let mut terminal = Terminal::new(TestBackend::new(160, 45)).unwrap();
+            terminal.draw(|f| view::draw(f, &s, &theme)).unwrap();
+            buf.reset();
+            black_box(buf)
+        });
+}

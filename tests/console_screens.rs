@@ -1,0 +1,209 @@
+//! Snapshots of the console's screen in the states that matter, at 80×24 and 160×45, in
+//! English and Traditional Chinese. Times, ids and dates are fixed by `testkit`.
+
+use lanedesk::console::keymap::{Key, KeyCode};
+use lanedesk::console::msg::{Failure, Msg};
+use lanedesk::console::state::{DemoState, State};
+use lanedesk::console::testkit::{self, TestIssuer};
+use lanedesk::console::theme::Theme;
+use lanedesk::console::update::update;
+use lanedesk::console::view;
+use lanedesk::domain::checkpoint::Direction;
+use lanedesk::domain::lang::Lang;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 45)];
+const LANGS: [Lang; 2] = [Lang::En, Lang::ZhHant];
+
+fn render(state: &State, theme: &Theme, (w, h): (u16, u16)) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| view::draw(f, state, theme)).unwrap();
+    terminal
+}
+
+fn send(state: &mut State, msg: Msg) {
+    let now = state.now;
+    update(state, msg, now);
+}
+
+/// Builds a state for `scene` and snapshots it at both sizes in both languages.
+fn snap(scene: &str, build: impl Fn(Lang) -> State) {
+    let theme = Theme::dark();
+    for lang in LANGS {
+        let state = build(lang);
+        for size in SIZES {
+            let terminal = render(&state, &theme, size);
+            let name = format!("{scene}-{}-{}x{}", lang.tag(), size.0, size.1);
+            insta::assert_snapshot!(name, terminal.backend());
+        }
+    }
+}
+
+fn base(lang: Lang) -> (State, TestIssuer) {
+    let issuer = TestIssuer::new();
+    let mut state = testkit::state(Direction::Exit, lang, &issuer);
+    send(
+        &mut state,
+        Msg::FrameShown(Box::new(testkit::preview_frame())),
+    );
+    (state, issuer)
+}
+
+fn with(id: &str, lang: Lang) -> State {
+    let (mut state, issuer) = base(lang);
+    testkit::present(&mut state, &issuer, &testkit::traveller(id), 1);
+    state
+}
+
+#[test]
+fn empty_lane() {
+    snap("empty-lane", |lang| base(lang).0);
+}
+
+#[test]
+fn traveller_loaded() {
+    // A mainland resident leaving for Hong Kong with a valid endorsement.
+    snap("traveller-loaded", |lang| with("T03", lang));
+}
+
+#[test]
+fn failed_check() {
+    // The Hong Kong endorsement expired five days ago.
+    snap("failed-check", |lang| with("T05", lang));
+}
+
+#[test]
+fn watch_list_alert() {
+    snap("watch-list", |lang| with("T11", lang));
+}
+
+#[test]
+fn forged_code() {
+    snap("forged-code", |lang| {
+        let (mut state, issuer) = base(lang);
+        let code = issuer.forged(&testkit::traveller("T01"), state.now);
+        send(&mut state, Msg::CodeRead { text: code });
+        state
+    });
+}
+
+#[test]
+fn offline() {
+    snap("offline", |lang| {
+        let (mut state, issuer) = base(lang);
+        let code = issuer.code(&testkit::traveller("T01"), state.now, 1);
+        send(&mut state, Msg::CodeRead { text: code });
+        let failure = Failure {
+            code: None,
+            message: "cannot reach the issuance service at https://issuer.example:8443/: connection refused. Check the network; decisions are kept.".into(),
+            offline: true,
+        };
+        send(
+            &mut state,
+            Msg::ServiceReplied {
+                request: 1,
+                latency: std::time::Duration::from_secs(2),
+                result: Err(failure),
+            },
+        );
+        state
+    });
+}
+
+#[test]
+fn flag_dialog() {
+    snap("flag-dialog", |lang| {
+        let mut state = with("T01", lang);
+        for key in [
+            Key::char('f'),
+            Key::plain(KeyCode::Down),
+            Key::char(' '),
+            Key::plain(KeyCode::Tab),
+            Key::char('x'),
+        ] {
+            send(&mut state, Msg::Key(key));
+        }
+        state
+    });
+}
+
+#[test]
+fn approved_and_help() {
+    snap("approved", |lang| {
+        let mut state = with("T01", lang);
+        send(&mut state, Msg::Key(Key::char('a')));
+        state
+    });
+    snap("help-demo", |lang| {
+        let (mut state, _) = base(lang);
+        state.demo = Some(DemoState::default());
+        send(&mut state, Msg::Key(Key::char('?')));
+        state
+    });
+}
+
+#[test]
+fn no_color_keeps_every_symbol() {
+    // Meaning must survive without colour: the symbols are the same as in colour.
+    let state = with("T05", Lang::En);
+    let colour = render(&state, &Theme::dark(), (160, 45));
+    let mono = render(&state, &Theme::monochrome("dark"), (160, 45));
+    let text = |t: &Terminal<TestBackend>| {
+        t.backend()
+            .buffer()
+            .content()
+            .iter()
+            .map(|c| c.symbol().to_owned())
+            .collect::<String>()
+    };
+    let (colour, mono) = (text(&colour), text(&mono));
+    for symbol in ["✔", "✖"] {
+        assert_eq!(
+            colour.matches(symbol).count(),
+            mono.matches(symbol).count(),
+            "{symbol}"
+        );
+    }
+    assert!(mono.contains("✖"));
+}
+
+#[test]
+fn every_theme_draws_every_state() {
+    for (name, _) in lanedesk::console::theme::BUILT_IN {
+        let theme = Theme::find(name, None).unwrap();
+        for id in ["T01", "T05", "T11"] {
+            for size in SIZES {
+                render(&with(id, Lang::ZhHans), &theme, size);
+            }
+        }
+    }
+}
+
+#[test]
+fn control_characters_from_the_service_never_reach_the_screen() {
+    let (mut state, issuer) = base(Lang::En);
+    let mut t = testkit::traveller("T01");
+    t.holder.name_latin = "CHAN\u{1b}[2J\u{1b}]0;owned\u{7} Tai\u{202e}Man".into();
+    t.documents[0].number = "H1234\u{1b}[31m5678".into();
+    t.alerts.push(lanedesk::domain::holder::Alert {
+        code: "W\u{9b}1m".into(),
+        severity: lanedesk::domain::holder::AlertSeverity::Warning,
+        message: "check\u{1b}[8m hidden".into(),
+    });
+    testkit::present(&mut state, &issuer, &t, 1);
+    send(&mut state, Msg::Key(Key::char('v')));
+    for size in SIZES {
+        let terminal = render(&state, &Theme::dark(), size);
+        for cell in terminal.backend().buffer().content() {
+            assert!(
+                !cell
+                    .symbol()
+                    .chars()
+                    .any(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)),
+                "control character on screen: {:?}",
+                cell.symbol()
+            );
+        }
+    }
+}
