@@ -230,7 +230,14 @@ pub struct SyntheticCamera {
     phone: Phone,
     frame: u64,
     interval: Duration,
+    /// Frames already rendered for what the phone shows now (`None`: phone away).
+    cache: Vec<Gray>,
+    cached_for: Option<Option<String>>,
 }
+
+/// Distinct frames (noise, shake) rendered per phone state; after that they repeat, so an
+/// unchanging scene costs a copy per frame instead of a render.
+const CACHED_FRAMES: usize = 8;
 
 impl SyntheticCamera {
     pub fn new(scene: Scene, fps: u32) -> Self {
@@ -239,6 +246,8 @@ impl SyntheticCamera {
             phone: Phone::default(),
             frame: 0,
             interval: Duration::from_secs(1) / fps.max(1),
+            cache: Vec::new(),
+            cached_for: None,
         }
     }
 
@@ -252,12 +261,16 @@ impl FrameSource for SyntheticCamera {
     fn next_frame(&mut self) -> Result<Option<Gray>, SourceError> {
         self.frame += 1;
         let showing = self.phone.showing();
-        Ok(Some(render(
-            &self.scene,
-            showing.as_deref(),
-            showing.is_some(),
-            self.frame,
-        )))
+        if self.cached_for.as_ref() != Some(&showing) {
+            self.cache.clear();
+            self.cached_for = Some(showing.clone());
+        }
+        if self.cache.len() < CACHED_FRAMES {
+            let frame = render(&self.scene, showing.as_deref(), showing.is_some(), self.frame);
+            self.cache.push(frame.clone());
+            return Ok(Some(frame));
+        }
+        Ok(Some(self.cache[self.frame as usize % CACHED_FRAMES].clone()))
     }
 
     fn describe(&self) -> String {
