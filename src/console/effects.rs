@@ -15,6 +15,9 @@ use crate::edges::client::{ServiceClient, ServiceError};
 
 use super::msg::{Failure, Msg, Portrait};
 
+/// How long the demo's phone is away before a code is shown again.
+pub const REPLAY_GAP: Duration = Duration::from_millis(1500);
+
 /// Portraits are shown a few dozen cells wide: anything larger is scaled down first.
 const PORTRAIT_MAX: u32 = 96;
 
@@ -108,6 +111,11 @@ impl EffectRunner {
 
     /// Starts the effect on the current tokio runtime; the answer comes back as a message.
     pub fn run(&self, effect: Effect) {
+        // Putting the phone away is instant, and must happen before anything shown after it.
+        if let (Effect::Demo(DemoEffect::HidePhone), Some(world)) = (&effect, &self.demo) {
+            world.phone.hide();
+            return;
+        }
         let this = self.clone();
         tokio::spawn(async move {
             if let Some(msg) = this.perform(effect).await {
@@ -197,6 +205,7 @@ impl EffectRunner {
                     Some(Msg::DemoShown {
                         label,
                         code: token.qr,
+                        genuine: true,
                     })
                 }
                 Err(e) => Some(Msg::DemoFailed {
@@ -208,11 +217,23 @@ impl EffectRunner {
                 let claims = Claims::fresh(&world.issuer_id, card, self.clock.unix());
                 let code = credential::mint(&claims, world.active_kid, &forger);
                 world.phone.show(&code);
-                Some(Msg::DemoShown { label, code })
+                Some(Msg::DemoShown {
+                    label,
+                    code,
+                    genuine: false,
+                })
             }
             DemoEffect::Show { code, label } => {
+                // Away long enough for the scanner to count the next sighting as a new
+                // presentation, as when someone else shows the copy later.
+                world.phone.hide();
+                tokio::time::sleep(REPLAY_GAP).await;
                 world.phone.show(&code);
-                Some(Msg::DemoShown { label, code })
+                Some(Msg::DemoShown {
+                    label,
+                    code,
+                    genuine: true,
+                })
             }
             DemoEffect::HidePhone => {
                 world.phone.hide();

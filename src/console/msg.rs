@@ -74,6 +74,8 @@ pub enum Msg {
     DemoShown {
         label: String,
         code: String,
+        /// Issued by the service (a forged code is not kept for replay).
+        genuine: bool,
     },
     DemoFailed {
         message: String,

@@ -33,7 +33,13 @@ where
 {
     let (frames_tx, frames_rx) = watch::channel(None);
     let frames_tx = Mutex::new(frames_tx);
-    let scanner = Scanner::start(make_source, ScannerConfig::default(), move |event| {
+    // A code away from the camera for a second and shown again is a new sighting: the
+    // console itself knows a re-read of the traveller on screen from a new presentation.
+    let config = ScannerConfig {
+        repeat_after: Duration::from_secs(1),
+        ..ScannerConfig::default()
+    };
+    let scanner = Scanner::start(make_source, config, move |event| {
         let msg = match event {
             ScanEvent::Frame(report) => {
                 let _ = frames_tx

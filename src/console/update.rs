@@ -143,8 +143,12 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
             }
             vec![]
         }
-        Msg::DemoShown { label, code } => {
-            if let Some(demo) = state.demo.as_mut() {
+        Msg::DemoShown {
+            label,
+            code,
+            genuine,
+        } => {
+            if let Some(demo) = state.demo.as_mut().filter(|_| genuine) {
                 demo.last_code = Some(code);
             }
             notify(state, NoticeText::Plain(label), NoticeLevel::Info);

@@ -28,7 +28,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let cam = &state.camera;
     let (hint_label, role) = if cam.failure.is_some() {
         (L::HintCameraFailed, Role::Fail)
-    } else if cam.read_at.is_some_and(|t| state.now - t < READ_HINT_FOR) {
+    } else if cam.read_at.is_some_and(|t| state.now - t < READ_HINT_FOR)
+        || (cam.outline.is_some() && state.current.is_some())
+    {
         (L::HintRead, Role::Pass)
     } else if cam.outline.is_some() {
         (L::HintHoldStill, Role::Warn)

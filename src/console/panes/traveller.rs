@@ -40,7 +40,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
         return;
     };
-    let portrait_cols = portrait_width(inner);
+    // A refused code has no holder to show: its sentence gets the whole pane.
+    let portrait_cols = if refusal(p).is_some() {
+        0
+    } else {
+        portrait_width(inner)
+    };
     let [photo, gap, facts] = Layout::horizontal([
         Constraint::Length(portrait_cols),
         Constraint::Length(u16::from(portrait_cols > 0)),

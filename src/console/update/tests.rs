@@ -479,11 +479,40 @@ fn demo_keys_present_scenario_travellers_and_replay_the_last_code() {
         Msg::DemoShown {
             label: "T04".into(),
             code: "EC1:X".into(),
+            genuine: true,
         },
     );
     assert!(
         matches!(&send(&mut state, key('r'))[..], [Effect::Demo(DemoEffect::Show { code, .. })] if code == "EC1:X")
     );
+    // A forged code is shown but not kept for replay: R replays the last genuine code.
+    send(
+        &mut state,
+        Msg::DemoShown {
+            label: "forged".into(),
+            code: "EC1:F".into(),
+            genuine: false,
+        },
+    );
+    assert!(
+        matches!(&send(&mut state, key('r'))[..], [Effect::Demo(DemoEffect::Show { code, .. })] if code == "EC1:X")
+    );
+}
+
+#[test]
+fn a_full_note_takes_no_more_and_typing_never_ticks_a_reason() {
+    let (mut state, issuer) = setup();
+    testkit::present(&mut state, &issuer, &testkit::traveller("T01"), 1);
+    send(&mut state, key('f'));
+    send(&mut state, named(KeyCode::Tab));
+    for _ in 0..super::NOTE_MAX + 10 {
+        send(&mut state, key('1'));
+    }
+    let Some(Dialog::Flag(form)) = &state.dialog else {
+        panic!("the form closed")
+    };
+    assert_eq!(form.note.chars().count(), super::NOTE_MAX);
+    assert!(form.chosen.is_empty());
 }
 
 #[test]

@@ -266,11 +266,18 @@ impl FrameSource for SyntheticCamera {
             self.cached_for = Some(showing.clone());
         }
         if self.cache.len() < CACHED_FRAMES {
-            let frame = render(&self.scene, showing.as_deref(), showing.is_some(), self.frame);
+            let frame = render(
+                &self.scene,
+                showing.as_deref(),
+                showing.is_some(),
+                self.frame,
+            );
             self.cache.push(frame.clone());
             return Ok(Some(frame));
         }
-        Ok(Some(self.cache[self.frame as usize % CACHED_FRAMES].clone()))
+        Ok(Some(
+            self.cache[self.frame as usize % CACHED_FRAMES].clone(),
+        ))
     }
 
     fn describe(&self) -> String {
