@@ -6,8 +6,6 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use tokio::sync::mpsc;
-
 use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::trust::KeyStatus;
 use crate::edges::camera::FrameSource;
@@ -15,11 +13,10 @@ use crate::edges::camera::synthetic::{Scene, SyntheticCamera};
 use crate::edges::client::{ClientConfig, ServiceClient};
 use crate::edges::issuer::{self, Issuer, IssuerOptions};
 
-use super::effects::{DemoWorld, EffectRunner};
+use super::effects::DemoWorld;
 use super::lane::{Appearance, LaneSettings};
-use super::runtime::{self, Console};
+use super::runtime::{self, Setup};
 use super::script::Step;
-use super::state::{DemoState, State};
 
 /// Frames per second of the simulated camera.
 pub const DEMO_FPS: u32 = 10;
@@ -76,41 +73,20 @@ async fn run_async(options: DemoOptions) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
 
     let camera = SyntheticCamera::new(Scene::default(), DEMO_FPS);
-    let phone = camera.phone();
-    let (tx, rx) = mpsc::unbounded_channel();
-    let (scanner, frames) = runtime::start_scanner(
-        move || Ok(Box::new(camera) as Box<dyn FrameSource>),
-        tx.clone(),
-    );
-    let world = DemoWorld {
-        phone,
+    let demo = DemoWorld {
+        phone: camera.phone(),
         issuer_id,
         active_kid,
     };
-    let runner = EffectRunner::new(Arc::new(client), tx.clone(), Some(world), clock.clone());
-    let mut state = State::new(
-        options.lane.info.clone(),
-        options.look.lang,
-        Arc::new(options.look.keymap),
-        super::lane::session_id(),
-        clock.now(),
-    );
-    state.demo = Some(DemoState::default());
-    let console = Console {
-        state,
-        theme: options.look.theme,
-        runner,
-        tx,
-        rx,
-        frames,
-        clock,
+    let setup = Setup {
+        lane: options.lane.info,
+        look: options.look,
         script: options.script,
+        demo: Some(demo),
     };
-    let result = runtime::run(console).await;
-    scanner.stop();
+    let source = move || Ok(Box::new(camera) as Box<dyn FrameSource>);
+    let result = runtime::run_console(setup, client, source, clock).await;
     running.shutdown().await;
     drop(dir);
-    result
-        .map(|_| ())
-        .map_err(|e| format!("the terminal failed: {e}"))
+    result.map(|_| ())
 }

@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::Deserialize;
-use tokio::sync::mpsc;
 
 use crate::domain::checkpoint::{Checkpoint, Direction};
 use crate::domain::clock::{Clock, SystemClock};
@@ -14,10 +13,9 @@ use crate::edges::camera::FrameSource;
 use crate::edges::camera::files::ImageFiles;
 use crate::edges::client::{ClientConfig, ServiceClient};
 
-use super::effects::EffectRunner;
 use super::keymap::{Keymap, line_of};
-use super::runtime::{self, Console};
-use super::state::{LaneInfo, State};
+use super::runtime;
+use super::state::LaneInfo;
 use super::theme::Theme;
 
 /// The lane's identity, as recorded with every verification and decision.
@@ -234,45 +232,27 @@ pub fn run(options: LaneOptions) -> Result<(), String> {
             .lane_token(&options.lane_token)
             .ca_cert(options.ca_cert.as_deref());
         let client = ServiceClient::new(&config).map_err(|e| e.to_string())?;
-        let (tx, rx) = mpsc::unbounded_channel();
-        let (scanner, frames) = match options.source {
-            FrameSourceChoice::Images(path) => runtime::start_scanner(
-                move || {
-                    ImageFiles::open(&path, true, std::time::Duration::from_millis(200))
-                        .map(|f| Box::new(f) as Box<dyn FrameSource>)
-                },
-                tx.clone(),
-            ),
+        let setup = runtime::Setup {
+            lane: options.lane.info,
+            look: options.look,
+            script: options.script,
+            demo: None,
+        };
+        let source = move || match options.source {
+            FrameSourceChoice::Images(path) => {
+                ImageFiles::open(&path, true, std::time::Duration::from_millis(200))
+                    .map(|f| Box::new(f) as Box<dyn FrameSource>)
+            }
             FrameSourceChoice::Camera {
                 index,
                 width,
                 height,
                 fps,
-            } => runtime::start_scanner(move || open_camera(index, width, height, fps), tx.clone()),
+            } => open_camera(index, width, height, fps),
         };
-        let runner = EffectRunner::new(Arc::new(client), tx.clone(), None, clock.clone());
-        let state = State::new(
-            options.lane.info.clone(),
-            options.look.lang,
-            Arc::new(options.look.keymap),
-            session_id(),
-            clock.now(),
-        );
-        let console = Console {
-            state,
-            theme: options.look.theme,
-            runner,
-            tx,
-            rx,
-            frames,
-            clock,
-            script: options.script,
-        };
-        let result = runtime::run(console).await;
-        scanner.stop();
-        result
+        runtime::run_console(setup, client, source, clock)
+            .await
             .map(|_| ())
-            .map_err(|e| format!("the terminal failed: {e}"))
     })
 }
 

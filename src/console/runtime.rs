@@ -73,6 +73,54 @@ pub struct Console {
     pub script: Vec<Step>,
 }
 
+/// A console run: the lane, how it looks, what plays it, and whether it is the demo.
+pub struct Setup {
+    pub lane: super::state::LaneInfo,
+    pub look: super::lane::Appearance,
+    pub script: Vec<Step>,
+    pub demo: Option<super::effects::DemoWorld>,
+}
+
+/// Starts the scanner on `make_source`, runs the console until the officer quits, and
+/// stops the scanner.
+pub async fn run_console<F>(
+    setup: Setup,
+    client: crate::edges::client::ServiceClient,
+    make_source: F,
+    clock: Arc<dyn Clock>,
+) -> Result<State, String>
+where
+    F: FnOnce() -> Result<Box<dyn FrameSource>, SourceError> + Send + 'static,
+{
+    let (tx, rx) = mpsc::unbounded_channel();
+    let (scanner, frames) = start_scanner(make_source, tx.clone());
+    let is_demo = setup.demo.is_some();
+    let runner = EffectRunner::new(Arc::new(client), tx.clone(), setup.demo, clock.clone());
+    let mut state = State::new(
+        setup.lane,
+        setup.look.lang,
+        Arc::new(setup.look.keymap),
+        super::lane::session_id(),
+        clock.now(),
+    );
+    if is_demo {
+        state.demo = Some(super::state::DemoState::default());
+    }
+    let console = Console {
+        state,
+        theme: setup.look.theme,
+        runner,
+        tx,
+        rx,
+        frames,
+        clock,
+        script: setup.script,
+    };
+    let result = run(console).await;
+    scanner.stop();
+    result.map_err(|e| format!("the terminal failed: {e}"))
+}
+
 /// Fails early, with a sentence, when there is no terminal to draw on.
 pub fn require_terminal(command: &str) -> Result<(), String> {
     if io::stdout().is_terminal() && io::stdin().is_terminal() {

@@ -202,12 +202,15 @@ fn form_lines(
         ]));
     }
     lines.push(Line::raw(""));
-    lines.push(note_line(form, lang, theme));
+    lines.extend(note_lines(form, L::NeedReason, lang, theme));
+    lines
+}
+
+/// The note field, and what is missing when the officer confirmed too early.
+fn note_lines(form: &ReasonForm, missing: L, lang: Lang, theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines = vec![note_line(form, lang, theme)];
     if form.error {
-        lines.push(Line::styled(
-            L::NeedReason.get(lang),
-            bold(theme.fg(Role::Fail)),
-        ));
+        lines.push(Line::styled(missing.get(lang), bold(theme.fg(Role::Fail))));
     }
     lines
 }
@@ -233,12 +236,6 @@ fn override_lines(form: &ReasonForm, lang: Lang, theme: &Theme) -> Vec<Line<'sta
         Line::styled(L::OverrideExplain.get(lang), theme.fg(Role::Warn)),
         Line::raw(""),
     ];
-    lines.push(note_line(form, lang, theme));
-    if form.error {
-        lines.push(Line::styled(
-            L::NeedNote.get(lang),
-            bold(theme.fg(Role::Fail)),
-        ));
-    }
+    lines.extend(note_lines(form, L::NeedNote, lang, theme));
     lines
 }
