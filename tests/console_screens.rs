@@ -166,6 +166,16 @@ fn no_color_keeps_every_symbol() {
         );
     }
     assert!(mono.contains("✖"));
+    // And no colour at all, the portrait and the preview included.
+    let mono = render(&state, &Theme::monochrome("dark"), (160, 45));
+    for cell in mono.backend().buffer().content() {
+        assert_eq!(
+            (cell.fg, cell.bg),
+            (ratatui::style::Color::Reset, ratatui::style::Color::Reset),
+            "{:?}",
+            cell.symbol()
+        );
+    }
 }
 
 #[test]

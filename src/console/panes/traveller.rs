@@ -21,6 +21,7 @@ use crate::domain::checks::{Suggestion, card_status_name, region_name, suggest};
 use crate::domain::decision::DecisionKind;
 use crate::domain::holder::{CardStatus, Sex};
 use crate::domain::text::sanitize;
+use crate::edges::scanner::binarize::Gray;
 
 use super::{bold, label, pane, text};
 
@@ -78,6 +79,21 @@ fn draw_portrait(
     theme: &Theme,
 ) {
     match portrait {
+        PortraitState::Loaded(p) if theme.monochrome => {
+            // No colour allowed: the portrait in shading characters, like the preview.
+            let grey = Gray {
+                width: p.width as usize,
+                height: p.height as usize,
+                pixels: p
+                    .rgb
+                    .chunks_exact(3)
+                    .map(|c| {
+                        ((u16::from(c[0]) * 3 + u16::from(c[1]) * 6 + u16::from(c[2])) / 10) as u8
+                    })
+                    .collect(),
+            };
+            super::camera::draw_preview(frame.buffer_mut(), area, &grey, None, true);
+        }
         PortraitState::Loaded(p) => {
             if let Some(protocol) = protocol_for(p, area) {
                 frame.render_widget(Image::new(&protocol), area);
