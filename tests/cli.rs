@@ -77,12 +77,28 @@ fn mint_then_verify_accepts_and_prints_holder_and_documents() {
     assert_eq!(json["accepted"], true);
     assert_eq!(json["holder"]["name_latin"], "CHAN Chi Ming");
     assert_eq!(json["documents"][0]["kind"], "home-return-permit");
+    assert_eq!(json["suggested"], "approve", "{json}");
+    let checks = json["checks"].as_array().unwrap();
+    assert!(checks.iter().all(|c| c["outcome"] == "pass"), "{json}");
+    assert!(
+        checks
+            .iter()
+            .any(|c| c["id"] == "card-active" && !c["sentence"].as_str().unwrap().is_empty())
+    );
 
     // The same code again, at another lane: refused as a replay, saying where it was first seen.
     let (code, json) = verify(&served.url, &text, "8");
     assert_eq!(code, 1, "{json}");
     assert_eq!(json["accepted"], false);
     assert_eq!(json["reason_code"], "replayed");
+    assert_eq!(json["suggested"], "escalate", "{json}");
+    assert!(
+        json["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == "code-not-replayed" && c["outcome"] == "fail")
+    );
     assert!(
         json["reason"].as_str().unwrap().contains("lo-wu lane 7"),
         "{json}"
@@ -97,6 +113,40 @@ fn cards_are_found_by_scenario_and_a_revoked_card_is_refused() {
     assert_eq!(code, 1);
     assert_eq!(json["reason_code"], "card-revoked");
     assert_eq!(json["holder"]["id"], "T09");
+    assert_eq!(json["suggested"], "escalate", "{json}");
+
+    // The checks know the direction: a Macau endorsement does not open the Hong Kong side,
+    // and the sentences come in the language asked for.
+    let text = mint(&served.url, "mainland-macau-endorsement");
+    let (code, out, err) = run(lanedesk().args([
+        "verify",
+        "--service",
+        &served.url,
+        "--lane-token",
+        LANE_TOKEN,
+        "--checkpoint",
+        "lo-wu",
+        "--direction",
+        "exit",
+        "--lang",
+        "zh-Hant",
+        &text,
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["suggested"], "review", "{json}");
+    let endorsement = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "endorsement")
+        .unwrap()
+        .clone();
+    assert_eq!(endorsement["outcome"], "fail");
+    assert!(
+        endorsement["sentence"].as_str().unwrap().contains("簽注"),
+        "{endorsement}"
+    );
 
     let (code, _, err) = run(lanedesk().args([
         "issuer",
@@ -128,6 +178,7 @@ fn a_forged_or_garbled_code_is_refused_with_a_reason() {
         "{json}"
     );
     assert!(!json["reason"].as_str().unwrap().is_empty());
+    assert_eq!(json["suggested"], "escalate", "{json}");
 
     let (code, json) = verify(&served.url, "https://example.org/not-a-card", "7");
     assert_eq!(code, 1);

@@ -9,9 +9,12 @@ use clap::Args;
 use serde_json::{Value, json};
 
 use crate::domain::checkpoint::{Checkpoint, Direction};
+use crate::domain::checks::{self, CodeFacts, LaneContext, ServiceFacts};
+use crate::domain::clock::local_date;
 use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::credential::{self, DEFAULT_SKEW_SECS};
 use crate::domain::holder::CardStatus;
+use crate::domain::lang::Lang;
 use crate::edges::api::{Verification, VerificationRequest};
 use crate::edges::client::{ClientConfig, ServiceClient, ServiceError};
 
@@ -43,6 +46,9 @@ pub struct VerifyArgs {
     /// Officer id recorded with the verification.
     #[arg(long, default_value = "cli")]
     officer: String,
+    /// Language of the check sentences: en, zh-Hans or zh-Hant.
+    #[arg(long, default_value = "en")]
+    lang: Lang,
     /// Allowed clock difference with the phone, in seconds.
     #[arg(long, default_value_t = DEFAULT_SKEW_SECS)]
     skew: i64,
@@ -106,9 +112,37 @@ pub async fn check(args: &VerifyArgs, clock: &dyn Clock) -> Outcome {
         Ok(t) => t,
         Err(e) => return could_not(e),
     };
+    let lane = LaneContext {
+        checkpoint,
+        direction: args.direction,
+        trust_age_secs: Some(0),
+    };
+    let today = local_date(clock.now());
+    let with_checks = |outcome: Outcome, code: &CodeFacts, facts: ServiceFacts<'_>| {
+        let found = checks::evaluate(lane, code, facts, today);
+        let list: Vec<Value> = found
+            .iter()
+            .map(|c| json!({"id": c.id, "outcome": c.outcome.as_str(), "sentence": c.finding.sentence(args.lang)}))
+            .collect();
+        let suggested = checks::suggest(&found).as_str();
+        match outcome {
+            Outcome::Accepted(mut v) => {
+                v["checks"] = json!(list);
+                v["suggested"] = json!(suggested);
+                Outcome::Accepted(v)
+            }
+            Outcome::Refused(mut v) => {
+                v["checks"] = json!(list);
+                v["suggested"] = json!(suggested);
+                Outcome::Refused(v)
+            }
+            other => other,
+        }
+    };
     // Offline first: a forged or stale code is refused without telling the service anything.
     if let Err(e) = credential::verify(&args.text, &trust, clock.unix(), args.skew, None) {
-        return refused(e.code(), e);
+        let code = CodeFacts::Refused(e.clone());
+        return with_checks(refused(e.code(), e), &code, ServiceFacts::NotAsked);
     }
     let request = VerificationRequest {
         token: args.text.clone(),
@@ -118,14 +152,22 @@ pub async fn check(args: &VerifyArgs, clock: &dyn Clock) -> Outcome {
         officer: args.officer.clone(),
     };
     match client.verify(&request).await {
-        Ok(v) => judge(v),
-        Err(ServiceError::Refused { code, detail, .. }) => refused(&code, detail),
+        Ok(v) => with_checks(
+            judge(&v),
+            &CodeFacts::Genuine,
+            ServiceFacts::Answered(v.record()),
+        ),
+        Err(ServiceError::Refused { code, detail, .. }) => with_checks(
+            refused(&code, detail),
+            &CodeFacts::Genuine,
+            ServiceFacts::Refused { code: &code },
+        ),
         Err(e) => could_not(e),
     }
 }
 
 /// Accepted means: genuine, fresh, presented for the first time, and the card is active.
-fn judge(v: Verification) -> Outcome {
+fn judge(v: &Verification) -> Outcome {
     let reason = if let Some(first) = &v.presented_before {
         Some((
             "replayed",

@@ -1,6 +1,6 @@
 //! `update`: the only place the console's state changes. No I/O: it returns effects.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::domain::checks::{
     self, CodeFacts, LaneContext, Outcome, ServiceFacts, approval_needs_override,
@@ -207,11 +207,7 @@ fn on_tick(state: &mut State) -> Vec<Effect> {
     vec![]
 }
 
-/// The date at the control points (UTC+8), which document dates are in.
-pub fn local_date(now: DateTime<Utc>) -> NaiveDate {
-    let offset = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    now.with_timezone(&offset).date_naive()
-}
+pub use crate::domain::clock::local_date;
 
 fn on_code(state: &mut State, text: String) -> Vec<Effect> {
     // The same code seen again while its traveller is on screen is the same presentation.
@@ -292,6 +288,10 @@ pub fn recompute(state: &mut State) {
     let lane = LaneContext {
         checkpoint: state.lane.checkpoint,
         direction: state.lane.direction,
+        trust_age_secs: state
+            .trust
+            .as_ref()
+            .map(|t| state.now.timestamp() - t.fetched_at),
     };
     let today = local_date(state.now);
     if let Some(p) = state.current.as_mut() {

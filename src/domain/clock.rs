@@ -71,3 +71,9 @@ mod tests {
         assert_eq!(other.now(), start);
     }
 }
+
+/// The date at the control points (UTC+8), which document dates are in.
+pub fn local_date(at: DateTime<Utc>) -> chrono::NaiveDate {
+    let offset = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    at.with_timezone(&offset).date_naive()
+}

@@ -214,6 +214,7 @@ impl Verification {
             card_status: self.card.status,
             holder: &self.holder,
             documents: &self.documents,
+            crossings: &self.crossings,
             alerts: &self.alerts,
             presented_before: self.presented_before.as_ref().map(|p| {
                 crate::domain::checks::FirstPresentation {
