@@ -55,6 +55,12 @@ impl Clock for ManualClock {
     }
 }
 
+/// The date at the control points (UTC+8), which document dates are in.
+pub fn local_date(at: DateTime<Utc>) -> chrono::NaiveDate {
+    let offset = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    at.with_timezone(&offset).date_naive()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,10 +76,4 @@ mod tests {
         clock.set(start);
         assert_eq!(other.now(), start);
     }
-}
-
-/// The date at the control points (UTC+8), which document dates are in.
-pub fn local_date(at: DateTime<Utc>) -> chrono::NaiveDate {
-    let offset = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    at.with_timezone(&offset).date_naive()
 }
