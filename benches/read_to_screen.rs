@@ -75,7 +75,14 @@ fn main() {
             ServiceClient::new(&ClientConfig::new(&running.url).lane_token(TOKEN)).unwrap(),
         );
         let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
-        let runner = EffectRunner::new(client.clone(), tx, None, clock.clone());
+        let runner = EffectRunner::start(
+            client.clone(),
+            tx,
+            None,
+            clock.clone(),
+            &dir.path().join("state"),
+        )
+        .unwrap();
         let mut state = State::new(
             testkit::lane(Direction::Exit),
             Lang::En,

@@ -56,6 +56,9 @@ pub struct DemoArgs {
     /// Folder with travellers.toml and the portraits.
     #[arg(long)]
     fixtures: Option<PathBuf>,
+    /// Keep the demo's audit log, outbox and hand-offs in this folder (default: a temporary one).
+    #[arg(long)]
+    state: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -91,6 +94,10 @@ pub struct LaneArgs {
     /// Read frames from an image file or a folder of images instead of a camera.
     #[arg(long)]
     images: Option<PathBuf>,
+    /// Folder for the audit log, outbox, hand-offs and cached trust list
+    /// (default: ~/.local/state/lanedesk).
+    #[arg(long)]
+    state: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -144,6 +151,7 @@ pub fn demo(args: DemoArgs) -> ExitCode {
             look,
             fixtures,
             script,
+            state_dir: args.state.clone(),
         })
     })();
     match prepared.and_then(demo::run) {
@@ -240,6 +248,10 @@ fn prepare_lane(args: LaneArgs) -> Result<LaneOptions, String> {
         look,
         source,
         script,
+        state_dir: args
+            .state
+            .or(file.state_dir)
+            .unwrap_or_else(lane::default_state_dir),
     })
 }
 

@@ -1,5 +1,6 @@
 //! The `lanedesk` command line: one binary, one subcommand per use.
 
+mod audit;
 mod console;
 mod issuer;
 mod scan;
@@ -36,6 +37,9 @@ enum Command {
     /// Check a lane configuration file.
     #[command(subcommand)]
     Config(console::ConfigCommand),
+    /// Check the audit log's chain.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
     /// The reference issuance service and its tools.
     #[command(subcommand)]
     Issuer(issuer::IssuerCommand),
@@ -57,6 +61,7 @@ pub fn main() -> ExitCode {
         Command::Lane(args) => console::lane(args),
         Command::Themes(command) => console::themes(command),
         Command::Config(command) => console::config(command),
+        Command::Audit(command) => audit::run(command),
         Command::Issuer(command) => issuer::run(command),
         Command::Verify(args) => verify::run(args),
         Command::Decode(args) => scan::decode(args),

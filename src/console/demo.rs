@@ -27,6 +27,8 @@ pub struct DemoOptions {
     pub look: Appearance,
     pub fixtures: PathBuf,
     pub script: Vec<Step>,
+    /// Keep the audit log and outbox here instead of in a temporary folder.
+    pub state_dir: Option<PathBuf>,
 }
 
 /// The fixtures folder: `./fixtures` when run from a checkout, else the one built in.
@@ -83,6 +85,10 @@ async fn run_async(options: DemoOptions) -> Result<(), String> {
         look: options.look,
         script: options.script,
         demo: Some(demo),
+        state_dir: options
+            .state_dir
+            .clone()
+            .unwrap_or_else(|| dir.path().join("state")),
     };
     let source = move || Ok(Box::new(camera) as Box<dyn FrameSource>);
     let result = runtime::run_console(setup, client, source, clock).await;

@@ -1,17 +1,23 @@
 //! Effects: the I/O `update` asks for. The runner performs each on a tokio task and answers
 //! with a message, so the screen never waits on the network.
 
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use tokio::sync::Notify;
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::domain::checks::kind_slug;
 use crate::domain::credential::{self, CardRef, Claims};
 use crate::domain::documents::DocumentKind;
-use crate::edges::api::{DecisionRequest, VerificationRequest};
+use crate::edges::api::VerificationRequest;
+use crate::edges::audit::RecordedDecision;
+use crate::edges::audit::delivery::{self, DeliveryEvent};
+use crate::edges::audit::recorder::{Event, Recorder};
 use crate::edges::camera::synthetic::Phone;
 use crate::edges::client::{ServiceClient, ServiceError};
+use crate::edges::trust_cache;
 
 use super::msg::{Failure, Msg, Portrait};
 
@@ -33,10 +39,12 @@ pub enum Effect {
         request: u64,
         holder: String,
     },
-    SendDecision(Box<DecisionRequest>),
-    /// A masked number was shown in full: who asked, for which document.
+    /// Write the decision to the audit log and the outbox; the outbox delivers it.
+    Record(Box<RecordedDecision>),
+    /// A masked number was shown in full: who asked, for which document. Audited.
     LogReveal {
         officer: String,
+        lane: String,
         holder: String,
         document: DocumentKind,
     },
@@ -92,21 +100,59 @@ pub struct EffectRunner {
     tx: UnboundedSender<Msg>,
     demo: Option<DemoWorld>,
     clock: Arc<dyn crate::domain::clock::Clock>,
+    recorder: Arc<Mutex<Recorder>>,
+    wake: Arc<Notify>,
+    trust_cache: PathBuf,
+}
+
+/// The cached trust list's place in a state folder.
+pub fn trust_cache_path(state_dir: &Path) -> PathBuf {
+    state_dir.join("trust-list.json")
 }
 
 impl EffectRunner {
-    pub fn new(
+    /// Opens the audit log and outbox in `state_dir` and starts delivering the outbox (what
+    /// a previous run left in it first). Must be called inside the tokio runtime.
+    pub fn start(
         client: Arc<ServiceClient>,
         tx: UnboundedSender<Msg>,
         demo: Option<DemoWorld>,
         clock: Arc<dyn crate::domain::clock::Clock>,
-    ) -> Self {
-        Self {
+        state_dir: &Path,
+    ) -> Result<Self, String> {
+        let recorder = Recorder::open(state_dir, clock.now()).map_err(|e| e.to_string())?;
+        let recorder = Arc::new(Mutex::new(recorder));
+        let wake = Arc::new(Notify::new());
+        let report_tx = tx.clone();
+        tokio::spawn(delivery::run(
+            recorder.clone(),
+            client.clone(),
+            clock.clone(),
+            wake.clone(),
+            move |event| {
+                let msg = match event {
+                    DeliveryEvent::Waiting(n) => Msg::OutboxWaiting(n),
+                    DeliveryEvent::Delivered(receipt) => Msg::DecisionSent {
+                        decision_id: receipt.decision_id.clone(),
+                        result: Ok(receipt),
+                    },
+                    DeliveryEvent::Failed { decision_id, error } => Msg::DecisionSent {
+                        decision_id,
+                        result: Err(Failure::from_service(&error)),
+                    },
+                };
+                let _ = report_tx.send(msg);
+            },
+        ));
+        Ok(Self {
             client,
             tx,
             demo,
             clock,
-        }
+            recorder,
+            wake,
+            trust_cache: trust_cache_path(state_dir),
+        })
     }
 
     /// Starts the effect on the current tokio runtime; the answer comes back as a message.
@@ -142,6 +188,11 @@ impl EffectRunner {
                     .trust_list(self.clock.unix())
                     .await
                     .map_err(|e| Failure::from_service(&e));
+                if let Ok(trust) = &result
+                    && let Err(e) = trust_cache::save(&self.trust_cache, trust)
+                {
+                    tracing::warn!(error = %e, "could not cache the trust list; offline checks will use the previous copy");
+                }
                 Some(Msg::TrustListFetched { result })
             }
             Effect::Verify { request, body } => {
@@ -161,28 +212,44 @@ impl EffectRunner {
                 };
                 Some(Msg::PortraitLoaded { request, result })
             }
-            Effect::SendDecision(body) => {
-                let result = client
-                    .decide(&body)
-                    .await
-                    .map_err(|e| Failure::from_service(&e));
-                Some(Msg::DecisionSent {
-                    decision_id: body.decision_id.clone(),
+            Effect::Record(decision) => {
+                let (recorder, clock) = (self.recorder.clone(), self.clock.clone());
+                let id = decision.request.decision_id.clone();
+                let result = tokio::task::spawn_blocking(move || {
+                    let mut r = recorder.lock().unwrap_or_else(|p| p.into_inner());
+                    r.record(&decision, clock.now()).map_err(|e| e.to_string())
+                })
+                .await
+                .unwrap_or_else(|e| Err(format!("recording stopped unexpectedly ({e})")));
+                if result.is_ok() {
+                    self.wake.notify_one();
+                }
+                Some(Msg::Recorded {
+                    decision_id: id,
                     result,
                 })
             }
             Effect::LogReveal {
                 officer,
+                lane,
                 holder,
                 document,
             } => {
-                tracing::info!(
-                    target: "lanedesk::reveal",
-                    officer = %officer,
-                    holder = %holder,
-                    document = kind_slug(document),
-                    "document number revealed"
-                );
+                let event = Event::Reveal {
+                    officer,
+                    lane,
+                    holder,
+                    document: kind_slug(document).to_owned(),
+                };
+                let (recorder, clock) = (self.recorder.clone(), self.clock.clone());
+                let result = tokio::task::spawn_blocking(move || {
+                    let mut r = recorder.lock().unwrap_or_else(|p| p.into_inner());
+                    r.reveal(&event, clock.now())
+                })
+                .await;
+                if let Ok(Err(e)) = result {
+                    tracing::error!(error = %e, "a reveal could not be audited");
+                }
                 None
             }
             Effect::Demo(demo) => self.demo(demo).await,

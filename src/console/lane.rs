@@ -47,6 +47,13 @@ pub fn default_log() -> PathBuf {
         .unwrap_or_else(|| std::env::temp_dir().join("lanedesk.log"))
 }
 
+/// Where the audit log, outbox and cached trust list live by default.
+pub fn default_state_dir() -> PathBuf {
+    dirs()
+        .map(|d| d.state_dir().unwrap_or(d.data_local_dir()).to_owned())
+        .unwrap_or_else(|| std::env::temp_dir().join("lanedesk-state"))
+}
+
 pub fn default_config() -> Option<PathBuf> {
     dirs().map(|d| d.config_dir().join("lane.toml"))
 }
@@ -103,6 +110,8 @@ pub struct LaneConfig {
     pub language: Option<String>,
     pub keymap: Option<PathBuf>,
     pub log: Option<PathBuf>,
+    /// Folder for the audit log, the outbox, hand-offs and the cached trust list.
+    pub state_dir: Option<PathBuf>,
     #[serde(default)]
     pub camera: CameraConfig,
 }
@@ -209,6 +218,7 @@ pub struct LaneOptions {
     pub look: Appearance,
     pub source: FrameSourceChoice,
     pub script: Vec<super::script::Step>,
+    pub state_dir: PathBuf,
 }
 
 pub enum FrameSourceChoice {
@@ -237,6 +247,7 @@ pub fn run(options: LaneOptions) -> Result<(), String> {
             look: options.look,
             script: options.script,
             demo: None,
+            state_dir: options.state_dir,
         };
         let source = move || match options.source {
             FrameSourceChoice::Images(path) => {

@@ -62,6 +62,13 @@ pub enum Msg {
         request: u64,
         result: Result<Portrait, String>,
     },
+    /// The decision is in the audit log and the outbox (or why it is not).
+    Recorded {
+        decision_id: String,
+        result: Result<u64, String>,
+    },
+    /// How many recorded decisions wait for the service.
+    OutboxWaiting(usize),
     DecisionSent {
         decision_id: String,
         result: Result<DecisionReceipt, Failure>,

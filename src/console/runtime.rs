@@ -79,6 +79,8 @@ pub struct Setup {
     pub look: super::lane::Appearance,
     pub script: Vec<Step>,
     pub demo: Option<super::effects::DemoWorld>,
+    /// Where the audit log, the outbox, hand-offs and the cached trust list live.
+    pub state_dir: std::path::PathBuf,
 }
 
 /// Starts the scanner on `make_source`, runs the console until the officer quits, and
@@ -95,7 +97,13 @@ where
     let (tx, rx) = mpsc::unbounded_channel();
     let (scanner, frames) = start_scanner(make_source, tx.clone());
     let is_demo = setup.demo.is_some();
-    let runner = EffectRunner::new(Arc::new(client), tx.clone(), setup.demo, clock.clone());
+    let runner = EffectRunner::start(
+        Arc::new(client),
+        tx.clone(),
+        setup.demo,
+        clock.clone(),
+        &setup.state_dir,
+    )?;
     let mut state = State::new(
         setup.lane,
         setup.look.lang,
@@ -105,6 +113,11 @@ where
     );
     if is_demo {
         state.demo = Some(super::state::DemoState::default());
+    }
+    // Offline from the start, codes are still checked with the last trust list fetched.
+    match crate::edges::trust_cache::load(&super::effects::trust_cache_path(&setup.state_dir)) {
+        Ok(cached) => state.trust = cached,
+        Err(e) => tracing::warn!(error = %e, "no usable cached trust list"),
     }
     let console = Console {
         state,
@@ -263,7 +276,8 @@ async fn run_loop(terminal: &mut DefaultTerminal, console: Console) -> io::Resul
     Ok(state)
 }
 
-/// Gives decisions still on their way to the service a moment to arrive before exiting.
+/// Gives decisions still being written a moment to reach the disk before exiting (the
+/// outbox delivers them on the next start if the service has not had them yet).
 async fn drain_deliveries(
     state: &mut State,
     rx: &mut mpsc::UnboundedReceiver<Msg>,
@@ -273,10 +287,10 @@ async fn drain_deliveries(
     while state
         .history
         .iter()
-        .any(|d| d.delivery == Delivery::Sending)
+        .any(|d| d.delivery == Delivery::Recording)
     {
         match tokio::time::timeout_at(deadline, rx.recv()).await {
-            Ok(Some(msg @ Msg::DecisionSent { .. })) => {
+            Ok(Some(msg @ Msg::Recorded { .. })) => {
                 update::update(state, msg, clock.now());
             }
             Ok(Some(_)) => {}

@@ -105,9 +105,16 @@ pub enum PortraitState {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Delivery {
-    Sending,
+    /// Being written to the audit log and the outbox.
+    Recording,
+    /// On disk; waiting for the service to acknowledge it.
+    Recorded,
+    /// Recorded and acknowledged by the service.
     Sent,
-    Failed,
+    /// Could not be written: the decision is not recorded.
+    NotRecorded,
+    /// Recorded at this lane only (the code named no card the service knows).
+    LocalOnly,
 }
 
 /// A decision made at this lane.
@@ -298,6 +305,8 @@ pub struct State {
     pub pending_code: Option<String>,
     pub dialog: Option<Dialog>,
     pub history: VecDeque<DecisionRecord>,
+    /// Recorded decisions the service has not acknowledged yet.
+    pub outbox_waiting: usize,
     pub notice: Option<Notice>,
     pub demo: Option<DemoState>,
     pub next_request: u64,
@@ -332,6 +341,7 @@ impl State {
             pending_code: None,
             dialog: None,
             history: VecDeque::new(),
+            outbox_waiting: 0,
             notice: None,
             demo: None,
             next_request: 1,

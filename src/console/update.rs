@@ -5,9 +5,10 @@ use chrono::{DateTime, Utc};
 use crate::domain::checks::{
     self, CodeFacts, LaneContext, Outcome, ServiceFacts, approval_needs_override,
 };
-use crate::domain::credential::{self, CredentialError};
+use crate::domain::credential::{self, CardRef, CredentialError};
 use crate::domain::decision::DecisionKind;
 use crate::edges::api::{DecisionRequest, VerificationRequest};
+use crate::edges::audit::RecordedDecision;
 
 use super::effects::{DemoEffect, Effect};
 use super::i18n::L;
@@ -112,24 +113,49 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
             decision_id,
             result,
         } => {
+            // A failed delivery is retried by the outbox: the decision stays recorded.
             let (delivery, error) = match result {
-                Ok(_) => (Delivery::Sent, None),
+                Ok(_) => (Some(Delivery::Sent), None),
                 Err(f) => {
                     if f.offline {
                         go_offline(state, &f.message);
                     }
-                    (Delivery::Failed, Some(f.message))
+                    (None, Some(f.message))
                 }
             };
-            let records = state
-                .current
-                .iter_mut()
-                .filter_map(|p| p.decision.as_mut())
-                .chain(state.history.iter_mut());
-            for record in records.filter(|r| r.decision_id == decision_id) {
-                record.delivery = delivery;
+            for record in decision_records(state, &decision_id) {
+                if let Some(d) = delivery {
+                    record.delivery = d;
+                }
                 record.delivery_error.clone_from(&error);
             }
+            vec![]
+        }
+        Msg::Recorded {
+            decision_id,
+            result,
+        } => {
+            let (delivery, error) = match result {
+                Ok(_) => (Delivery::Recorded, None),
+                Err(e) => (
+                    Delivery::NotRecorded,
+                    Some(crate::domain::text::sanitize(&e)),
+                ),
+            };
+            if let Some(e) = &error {
+                notify(state, NoticeText::Plain(e.clone()), NoticeLevel::Error);
+            }
+            for record in decision_records(state, &decision_id) {
+                // Local-only decisions stay so once written.
+                if !(record.delivery == Delivery::LocalOnly && delivery == Delivery::Recorded) {
+                    record.delivery = delivery;
+                }
+                record.delivery_error.clone_from(&error);
+            }
+            vec![]
+        }
+        Msg::OutboxWaiting(n) => {
+            state.outbox_waiting = n;
             vec![]
         }
         Msg::DemoCards { result } => {
@@ -159,6 +185,19 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
             vec![]
         }
     }
+}
+
+/// The records of one decision: on the traveller on screen and in the history.
+fn decision_records<'a>(
+    state: &'a mut State,
+    decision_id: &'a str,
+) -> impl Iterator<Item = &'a mut DecisionRecord> {
+    state
+        .current
+        .iter_mut()
+        .filter_map(|p| p.decision.as_mut())
+        .chain(state.history.iter_mut())
+        .filter(move |r| r.decision_id == decision_id)
 }
 
 fn go_offline(state: &mut State, reason: &str) {
@@ -536,6 +575,7 @@ fn reveal(state: &mut State) -> Vec<Effect> {
     };
     let effect = Effect::LogReveal {
         officer,
+        lane: state.lane.lane.clone(),
         holder: v.holder.id.clone(),
         document: doc.kind,
     };
@@ -572,15 +612,26 @@ fn decide(
         reasons: reasons.clone(),
         note: note.clone(),
         override_reason: override_reason.clone(),
-        delivery: Delivery::Sending,
+        delivery: if p.card.is_some() {
+            Delivery::Recording
+        } else {
+            Delivery::LocalOnly
+        },
         delivery_error: None,
     };
-    let mut effects = vec![];
-    if let Some(card) = p.card {
-        effects.push(Effect::SendDecision(Box::new(DecisionRequest {
+    let not_passed = p
+        .checks
+        .iter()
+        .filter(|c| c.outcome != Outcome::Pass)
+        .map(|c| format!("{}:{}", c.id, c.outcome.as_str()))
+        .collect();
+    let suggested = Some(checks::suggest(&p.checks).as_str().to_owned());
+    let mut effects = vec![Effect::Record(Box::new(RecordedDecision {
+        request: DecisionRequest {
             decision_id,
             verification_id: verification.map(|v| v.verification_id.clone()),
-            card,
+            // No card to name (the code was not an e-card code): recorded at this lane only.
+            card: p.card.unwrap_or(CardRef([0; 16])),
             checkpoint: state.lane.checkpoint.slug.to_owned(),
             lane: state.lane.lane.clone(),
             direction: state.lane.direction,
@@ -590,14 +641,11 @@ fn decide(
             note,
             override_reason,
             decided_at: state.now,
-        })));
-    }
-    let mut record = record;
-    if effects.is_empty() {
-        // No card to name (the code was unreadable as an e-card): kept at this lane only.
-        record.delivery = Delivery::Failed;
-        record.delivery_error = Some("no e-card reference in the code".into());
-    }
+        },
+        deliver: p.card.is_some(),
+        not_passed,
+        suggested,
+    }))];
     p.decision = Some(record.clone());
     p.reveal = None;
     state.history.push_front(record);

@@ -9,6 +9,8 @@ use std::process::{Child, Command, Stdio};
 pub struct Served {
     child: Child,
     pub url: String,
+    /// The service's SQLite file, for tests that look at what it stored.
+    pub db: std::path::PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -57,6 +59,7 @@ pub fn serve(binary: &str, lane_token: &str, extra: &[&str]) -> Served {
     Served {
         child,
         url,
+        db: dir.path().join("issuer.sqlite"),
         _dir: dir,
     }
 }

@@ -147,9 +147,10 @@ fn history_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
                 DecisionKind::Escalate => (L::Escalated, Role::Fail),
             };
             let delivery = match d.delivery {
-                Delivery::Sending => "…",
-                Delivery::Sent => "✔",
-                Delivery::Failed => "✖",
+                Delivery::Recording => "…",
+                Delivery::Recorded => "⇢",
+                Delivery::Sent | Delivery::LocalOnly => "✔",
+                Delivery::NotRecorded => "✖",
             };
             let mut reasons = d.reasons.join(", ");
             if d.override_reason.is_some() {

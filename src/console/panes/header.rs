@@ -131,13 +131,22 @@ fn status_spans(state: &State, theme: &Theme, lang: Lang, short: bool) -> Vec<Sp
             L::Fps.get(lang)
         ),
     };
-    vec![
+    let mut spans = vec![
         service,
         sep(),
         Span::styled(trust, base),
         sep(),
         Span::styled(camera, base),
-    ]
+    ];
+    if state.outbox_waiting > 0 {
+        // Decisions recorded here that the service has not acknowledged yet.
+        spans.push(sep());
+        spans.push(Span::styled(
+            format!("⇢ {} {}", state.outbox_waiting, L::Outbox.get(lang)),
+            bold(base),
+        ));
+    }
+    spans
 }
 
 /// "42 s", "3 min", "2 h": how old something is, briefly.

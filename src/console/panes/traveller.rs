@@ -270,11 +270,13 @@ fn decision_line(
         DecisionKind::Escalate => (L::Escalated, "⬆", Role::Fail),
     };
     let delivery = match d.delivery {
-        Delivery::Sending => L::Sending.get(lang).to_owned(),
-        Delivery::Sent => L::Sent.get(lang).to_owned(),
-        Delivery::Failed => format!(
+        Delivery::Recording => L::Recording.get(lang).to_owned(),
+        Delivery::Recorded => L::RecordedWaiting.get(lang).to_owned(),
+        Delivery::Sent => L::RecordedSent.get(lang).to_owned(),
+        Delivery::LocalOnly => L::RecordedLocal.get(lang).to_owned(),
+        Delivery::NotRecorded => format!(
             "{}: {}",
-            L::NotSent.get(lang),
+            L::NotRecorded.get(lang),
             d.delivery_error.as_deref().unwrap_or("")
         ),
     };

@@ -90,16 +90,19 @@ fn a_complete_presentation_passes_every_check_and_approves_without_override() {
         p.checks
     );
     let effects = send(&mut state, key('a'));
-    let [Effect::SendDecision(d)] = effects.as_slice() else {
+    let [Effect::Record(d)] = effects.as_slice() else {
         panic!("{effects:?}")
     };
-    assert_eq!(d.decision, DecisionKind::Approve);
-    assert_eq!(d.card, t.card);
-    assert_eq!(d.verification_id.as_deref(), Some("v-test"));
-    assert_eq!(d.override_reason, None);
-    assert_eq!(d.decision_id, "s-0001");
+    assert_eq!(d.request.decision, DecisionKind::Approve);
+    assert_eq!(d.request.card, t.card);
+    assert_eq!(d.request.verification_id.as_deref(), Some("v-test"));
+    assert_eq!(d.request.override_reason, None);
+    assert_eq!(d.request.decision_id, "s-0001");
     assert_eq!(state.history.len(), 1);
-    assert_eq!(state.history[0].delivery, Delivery::Sending);
+    assert_eq!(state.history[0].delivery, Delivery::Recording);
+    assert_eq!(d.not_passed, Vec::<String>::new());
+    assert_eq!(d.suggested.as_deref(), Some("approve"));
+    assert!(d.deliver);
     // Approving twice does nothing: the traveller has a decision.
     assert!(send(&mut state, key('a')).is_empty());
     let receipt = DecisionReceipt {
@@ -107,6 +110,24 @@ fn a_complete_presentation_passes_every_check_and_approves_without_override() {
         recorded_at: state.now,
         duplicate: false,
     };
+    send(
+        &mut state,
+        Msg::Recorded {
+            decision_id: "s-0001".into(),
+            result: Ok(7),
+        },
+    );
+    assert_eq!(state.history[0].delivery, Delivery::Recorded);
+    // A failed delivery leaves it recorded: the outbox tries again.
+    send(
+        &mut state,
+        Msg::DecisionSent {
+            decision_id: "s-0001".into(),
+            result: Err(unreachable()),
+        },
+    );
+    assert_eq!(state.history[0].delivery, Delivery::Recorded);
+    assert!(matches!(state.service, ServiceState::Offline { .. }));
     send(
         &mut state,
         Msg::DecisionSent {
@@ -200,12 +221,12 @@ fn approving_over_a_failed_check_needs_a_reason_and_is_recorded_as_an_override()
         send(&mut state, key(c));
     }
     let effects = send(&mut state, named(KeyCode::Enter));
-    let [Effect::SendDecision(d)] = effects.as_slice() else {
+    let [Effect::Record(d)] = effects.as_slice() else {
         panic!("{effects:?}")
     };
-    assert_eq!(d.decision, DecisionKind::Approve);
-    assert_eq!(d.override_reason.as_deref(), Some("known courier"));
-    assert_eq!(d.reasons, vec!["code-signature".to_owned()]);
+    assert_eq!(d.request.decision, DecisionKind::Approve);
+    assert_eq!(d.request.override_reason.as_deref(), Some("known courier"));
+    assert_eq!(d.request.reasons, vec!["code-signature".to_owned()]);
     assert!(state.dialog.is_none());
     assert!(state.history[0].override_reason.is_some());
 }
@@ -236,18 +257,18 @@ fn flagging_needs_a_reason_code_and_carries_the_note() {
     }
     send(&mut state, named(KeyCode::Backspace));
     let effects = send(&mut state, named(KeyCode::Enter));
-    let [Effect::SendDecision(d)] = effects.as_slice() else {
+    let [Effect::Record(d)] = effects.as_slice() else {
         panic!("{effects:?}")
     };
-    assert_eq!(d.decision, DecisionKind::Flag);
+    assert_eq!(d.request.decision, DecisionKind::Flag);
     assert_eq!(
-        d.reasons,
+        d.request.reasons,
         vec![
             "document-problem".to_owned(),
             "goods-declaration".to_owned()
         ]
     );
-    assert_eq!(d.note, "ba");
+    assert_eq!(d.request.note, "ba");
 }
 
 #[test]
@@ -257,11 +278,11 @@ fn escalating_a_watch_list_hit_suggests_the_watch_list_referral() {
     assert_eq!(outcome(&state, "watch-list"), Some(Outcome::Fail));
     send(&mut state, key('e'));
     let effects = send(&mut state, named(KeyCode::Enter));
-    let [Effect::SendDecision(d)] = effects.as_slice() else {
+    let [Effect::Record(d)] = effects.as_slice() else {
         panic!("{effects:?}")
     };
-    assert_eq!(d.decision, DecisionKind::Escalate);
-    assert_eq!(d.reasons, vec!["watch-list".to_owned()]);
+    assert_eq!(d.request.decision, DecisionKind::Escalate);
+    assert_eq!(d.request.reasons, vec!["watch-list".to_owned()]);
 }
 
 #[test]
@@ -293,7 +314,7 @@ fn a_code_read_while_a_traveller_is_undecided_waits_for_the_decision() {
     assert_eq!(state.pending_code.as_deref(), Some(next.as_str()));
     assert_eq!(state.current.as_ref().unwrap().request, 1);
     let effects = send(&mut state, key('a'));
-    assert!(matches!(effects[0], Effect::SendDecision(_)));
+    assert!(matches!(effects[0], Effect::Record(_)));
     assert!(matches!(&effects[1], Effect::Verify { request: 2, body } if body.token == next));
     assert!(state.pending_code.is_none());
 }
@@ -326,6 +347,7 @@ fn a_revealed_number_is_logged_and_hidden_again_after_a_few_seconds() {
             officer,
             holder,
             document,
+            ..
         },
     ] = effects.as_slice()
     else {
@@ -557,4 +579,47 @@ fn untrusted_text_is_cleaned_before_it_is_kept_for_the_screen() {
         state.notice.as_ref().unwrap().text,
         NoticeText::Plain("xy".into())
     );
+}
+
+#[test]
+fn a_decision_that_cannot_be_written_says_so() {
+    let (mut state, issuer) = setup();
+    testkit::present(&mut state, &issuer, &testkit::traveller("T01"), 1);
+    send(&mut state, key('a'));
+    let id = state.history[0].decision_id.clone();
+    send(
+        &mut state,
+        Msg::Recorded {
+            decision_id: id,
+            result: Err("cannot write the audit log in /x: disk full".into()),
+        },
+    );
+    assert_eq!(state.history[0].delivery, Delivery::NotRecorded);
+    assert!(matches!(
+        &state.notice,
+        Some(Notice {
+            level: NoticeLevel::Error,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn a_code_that_names_no_card_is_decided_at_this_lane_only() {
+    let (mut state, _) = setup();
+    send(
+        &mut state,
+        Msg::CodeRead {
+            text: "https://example.org/menu".into(),
+        },
+    );
+    send(&mut state, key('e'));
+    let effects = send(&mut state, named(KeyCode::Enter));
+    let [Effect::Record(d)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(!d.deliver);
+    assert_eq!(d.request.decision, DecisionKind::Escalate);
+    assert_eq!(d.request.reasons, vec!["forged-code".to_owned()]);
+    assert_eq!(state.history[0].delivery, Delivery::LocalOnly);
 }

@@ -1,0 +1,270 @@
+//! Recording a decision: the outbox file first, then the audit record, then (for an
+//! escalation) the hand-off for second line. "Recorded" means all of it is on disk.
+//!
+//! A crash between the outbox and the audit record leaves a decision the screen never
+//! confirmed but that will be delivered; on the next start it is written to the log too,
+//! marked `recovered`, so the log and the service always agree.
+
+use std::collections::HashSet;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::log::{AuditError, AuditLog, files_in, sha256_hex};
+use super::outbox::{Outbox, OutboxError};
+use crate::domain::decision::DecisionKind;
+use crate::edges::api::DecisionRequest;
+
+/// What the audit log says about a decision: ids, outcomes, reasons, times; no names, no
+/// document numbers, no free text (notes and override reasons are kept as hashes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+// An event is built, written and dropped: its size never matters.
+#[allow(clippy::large_enum_variant)]
+pub enum Event {
+    Decision {
+        decision_id: String,
+        decision: DecisionKind,
+        card: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        verification_id: Option<String>,
+        checkpoint: String,
+        lane: String,
+        direction: String,
+        officer: String,
+        reasons: Vec<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        note_sha256: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        override_sha256: Option<String>,
+        /// Checks that did not pass when the officer decided, as `id:outcome`.
+        not_passed: Vec<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        suggested: Option<String>,
+        decided_at: DateTime<Utc>,
+        #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+        handoff: bool,
+        #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+        recovered: bool,
+    },
+    Delivered {
+        decision_id: String,
+        duplicate: bool,
+    },
+    /// The service refused the decision for good (a 4xx problem): kept aside, not resent.
+    Rejected { decision_id: String, code: String },
+    /// A masked document number was shown in full.
+    Reveal {
+        officer: String,
+        lane: String,
+        holder: String,
+        document: String,
+    },
+}
+
+/// A decision with what the checks said when it was made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedDecision {
+    pub request: DecisionRequest,
+    /// False when the code named no card: the decision stays at this lane (audit only).
+    pub deliver: bool,
+    pub not_passed: Vec<String>,
+    pub suggested: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error(transparent)]
+    Audit(#[from] AuditError),
+    #[error(transparent)]
+    Outbox(#[from] OutboxError),
+    #[error("cannot write the hand-off for second line in {dir}: {source}")]
+    Handoff {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+pub struct Recorder {
+    log: AuditLog,
+    outbox: Outbox,
+    handoff: PathBuf,
+}
+
+fn hash_text(text: &str) -> Option<String> {
+    let t = text.trim();
+    (!t.is_empty()).then(|| sha256_hex(t.as_bytes()))
+}
+
+fn decision_event(d: &RecordedDecision, recovered: bool) -> Event {
+    let r = &d.request;
+    Event::Decision {
+        decision_id: r.decision_id.clone(),
+        decision: r.decision,
+        card: if d.deliver {
+            r.card.to_string()
+        } else {
+            "none".to_owned()
+        },
+        verification_id: r.verification_id.clone(),
+        checkpoint: r.checkpoint.clone(),
+        lane: r.lane.clone(),
+        direction: r.direction.to_string(),
+        officer: r.officer.clone(),
+        reasons: r.reasons.clone(),
+        note_sha256: hash_text(&r.note),
+        override_sha256: r.override_reason.as_deref().and_then(hash_text),
+        not_passed: d.not_passed.clone(),
+        suggested: d.suggested.clone(),
+        decided_at: r.decided_at,
+        handoff: r.decision == DecisionKind::Escalate,
+        recovered,
+    }
+}
+
+/// The decision ids the log in `dir` already records.
+fn logged_decisions(dir: &Path) -> std::io::Result<HashSet<String>> {
+    let mut ids = HashSet::new();
+    for file in files_in(dir)? {
+        for line in std::io::BufReader::new(std::fs::File::open(file)?).lines() {
+            #[derive(Deserialize)]
+            struct Line {
+                event: serde_json::Value,
+            }
+            if let Ok(l) = serde_json::from_str::<Line>(&line?)
+                && l.event["kind"] == "decision"
+                && let Some(id) = l.event["decision_id"].as_str()
+            {
+                ids.insert(id.to_owned());
+            }
+        }
+    }
+    Ok(ids)
+}
+
+impl Recorder {
+    /// Opens the audit log, outbox and hand-off folders under `state`, and writes to the log
+    /// any decision the outbox holds that a crash kept out of it.
+    pub fn open(state: &Path, now: DateTime<Utc>) -> Result<Recorder, RecordError> {
+        let audit_dir = state.join("audit");
+        let mut log = AuditLog::open(&audit_dir, now)?;
+        let outbox = Outbox::open(&state.join("outbox"))?;
+        let handoff = state.join("handoff");
+        let logged = logged_decisions(&audit_dir).map_err(|source| AuditError::Io {
+            dir: audit_dir.clone(),
+            source,
+        })?;
+        for pending in outbox.pending()? {
+            if !logged.contains(&pending.decision_id) {
+                let d = RecordedDecision {
+                    request: pending,
+                    deliver: true,
+                    not_passed: vec![],
+                    suggested: None,
+                };
+                log.append(now, &decision_event(&d, true))?;
+                tracing::warn!(decision = %d.request.decision_id, "recorded a decision a crash kept out of the audit log");
+            }
+        }
+        Ok(Recorder {
+            log,
+            outbox,
+            handoff,
+        })
+    }
+
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
+
+    /// Records a decision durably. When this returns `Ok`, the console may say "recorded".
+    pub fn record(&mut self, d: &RecordedDecision, now: DateTime<Utc>) -> Result<u64, RecordError> {
+        if d.deliver {
+            self.outbox.put(&d.request)?;
+        }
+        let seq = self.log.append(now, &decision_event(d, false))?;
+        if d.request.decision == DecisionKind::Escalate {
+            self.write_handoff(d)?;
+        }
+        Ok(seq)
+    }
+
+    /// The record second line picks up: what was checked, why it was referred, the note.
+    fn write_handoff(&self, d: &RecordedDecision) -> Result<(), RecordError> {
+        let err = |source| RecordError::Handoff {
+            dir: self.handoff.clone(),
+            source,
+        };
+        std::fs::create_dir_all(&self.handoff).map_err(err)?;
+        let r = &d.request;
+        let body = serde_json::json!({
+            "decision_id": r.decision_id,
+            "referred_at": r.decided_at,
+            "checkpoint": r.checkpoint,
+            "lane": r.lane,
+            "direction": r.direction,
+            "officer": r.officer,
+            "card": r.card,
+            "verification_id": r.verification_id,
+            "referral_reasons": r.reasons,
+            "note": r.note,
+            "not_passed": d.not_passed,
+            "suggested": d.suggested,
+        });
+        let path = self.handoff.join(format!("{}.json", r.decision_id));
+        let tmp = self.handoff.join(format!(".{}.tmp", r.decision_id));
+        std::fs::write(
+            &tmp,
+            serde_json::to_vec_pretty(&body).expect("json serialises"),
+        )
+        .map_err(err)?;
+        std::fs::File::open(&tmp)
+            .and_then(|f| f.sync_all())
+            .map_err(err)?;
+        std::fs::rename(&tmp, &path).map_err(err)
+    }
+
+    /// The service acknowledged a decision: log it, then let the outbox forget it.
+    pub fn delivered(
+        &mut self,
+        decision_id: &str,
+        duplicate: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(), RecordError> {
+        self.log.append(
+            now,
+            &Event::Delivered {
+                decision_id: decision_id.to_owned(),
+                duplicate,
+            },
+        )?;
+        self.outbox.remove(decision_id)?;
+        Ok(())
+    }
+
+    /// The service refused a decision for good: log it and set its file aside in
+    /// `outbox/rejected/` for the service desk, so it no longer blocks the ones after it.
+    pub fn rejected(
+        &mut self,
+        decision_id: &str,
+        code: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), RecordError> {
+        self.log.append(
+            now,
+            &Event::Rejected {
+                decision_id: decision_id.to_owned(),
+                code: code.to_owned(),
+            },
+        )?;
+        self.outbox.set_aside(decision_id)?;
+        Ok(())
+    }
+
+    pub fn reveal(&mut self, event: &Event, now: DateTime<Utc>) -> Result<(), RecordError> {
+        self.log.append(now, event)?;
+        Ok(())
+    }
+}
