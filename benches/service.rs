@@ -18,6 +18,7 @@ use lanedesk::edges::client::{ClientConfig, ServiceClient};
 
 const TOKEN: &str = "bench-lane-token";
 
+#[allow(dead_code)]
 #[path = "../tests/common/served.rs"]
 mod served;
 
