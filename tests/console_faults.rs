@@ -1,0 +1,328 @@
+//! The console against services that misbehave, through the real effect runner and client
+//! on 127.0.0.1: refusing connections, never answering, answering 500, answering nonsense,
+//! answering slowly. After each, the console's state must be right, and while a call is
+//! pending the console keeps taking keys: it never waits on the network.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::post;
+use lanedesk::console::effects::{Effect, EffectRunner};
+use lanedesk::console::keymap::{Key, KeyCode};
+use lanedesk::console::msg::Msg;
+use lanedesk::console::state::{Delivery, Dialog, Lookup, ServiceState, State};
+use lanedesk::console::testkit::{self, TestIssuer};
+use lanedesk::console::update::update;
+use lanedesk::domain::checkpoint::Direction;
+use lanedesk::domain::checks::Outcome;
+use lanedesk::domain::clock::{Clock, ManualClock};
+use lanedesk::domain::lang::Lang;
+use lanedesk::edges::client::{ClientConfig, ServiceClient};
+use lanedesk::edges::issuer::{self, Issuer, IssuerOptions};
+use tokio::sync::mpsc;
+
+const TOKEN: &str = "faults-token";
+
+async fn serve(router: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    format!("http://{addr}")
+}
+
+fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Rig {
+    state: State,
+    issuer: TestIssuer,
+    runner: EffectRunner,
+    rx: mpsc::UnboundedReceiver<Msg>,
+    clock: Arc<ManualClock>,
+    _dir: tempfile::TempDir,
+}
+
+impl Rig {
+    fn new(url: &str, timeout: Duration) -> Rig {
+        let mut config = ClientConfig::new(url).lane_token(TOKEN);
+        config.timeout = timeout;
+        let client = Arc::new(ServiceClient::new(&config).unwrap());
+        let (tx, rx) = mpsc::unbounded_channel();
+        let clock = Arc::new(ManualClock::new(testkit::now()));
+        let dir = tempfile::tempdir().unwrap();
+        let runner = EffectRunner::start(client, tx, None, clock.clone(), dir.path()).unwrap();
+        let issuer = TestIssuer::new();
+        let state = testkit::state(Direction::Exit, Lang::En, &issuer);
+        Rig {
+            state,
+            issuer,
+            runner,
+            rx,
+            clock,
+            _dir: dir,
+        }
+    }
+
+    fn send(&mut self, msg: Msg) -> Vec<Effect> {
+        update(&mut self.state, msg, self.clock.now())
+    }
+
+    /// Reads a code and runs what it asks for; returns nothing until a reply is awaited.
+    fn read_code(&mut self) {
+        let code = self
+            .issuer
+            .code(&testkit::traveller("T01"), self.clock.now(), 1);
+        for effect in self.send(Msg::CodeRead { text: code }) {
+            self.runner.run(effect);
+        }
+    }
+
+    /// Waits for the next message that answers a service call and applies it.
+    async fn settle(&mut self) {
+        loop {
+            let msg = tokio::time::timeout(Duration::from_secs(20), self.rx.recv())
+                .await
+                .expect("an answer")
+                .unwrap();
+            let answers = matches!(msg, Msg::ServiceReplied { .. });
+            self.send(msg);
+            if answers {
+                return;
+            }
+        }
+    }
+
+    fn outcome(&self, id: &str) -> Option<Outcome> {
+        self.state
+            .current
+            .as_ref()?
+            .checks
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.outcome)
+    }
+
+    /// The state every failure must leave: the code checked offline, the rest unknown, and
+    /// approval only with an override.
+    fn assert_unconfirmed(&mut self) {
+        let p = self.state.current.as_ref().unwrap();
+        assert!(matches!(p.lookup, Lookup::Failed(_)), "{:?}", p.lookup);
+        assert_eq!(self.outcome("code-signature"), Some(Outcome::Pass));
+        assert_eq!(self.outcome("service"), Some(Outcome::Unknown));
+        assert_eq!(self.outcome("code-not-replayed"), Some(Outcome::Unknown));
+        self.send(Msg::Key(Key::char('a')));
+        assert!(matches!(self.state.dialog, Some(Dialog::Override(_))));
+        self.send(Msg::Key(Key::plain(KeyCode::Esc)));
+    }
+}
+
+#[tokio::test]
+async fn a_refused_connection_leaves_the_console_offline_and_working() {
+    let mut rig = Rig::new(
+        &format!("http://127.0.0.1:{}", closed_port()),
+        Duration::from_millis(500),
+    );
+    rig.read_code();
+    rig.settle().await;
+    assert!(
+        matches!(rig.state.service, ServiceState::Offline { .. }),
+        "{:?}",
+        rig.state.service
+    );
+    rig.assert_unconfirmed();
+}
+
+#[tokio::test]
+async fn a_service_that_never_answers_does_not_hold_the_console() {
+    let router = Router::new().route(
+        "/v1/verifications",
+        post(|| async {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            StatusCode::OK
+        }),
+    );
+    let mut rig = Rig::new(&serve(router).await, Duration::from_millis(800));
+    rig.read_code();
+    // The call is out; the officer goes on working meanwhile.
+    assert!(rig.rx.try_recv().is_err(), "nothing has answered yet");
+    rig.send(Msg::Key(Key::char('l')));
+    assert_eq!(rig.state.lang, Lang::ZhHans);
+    rig.send(Msg::Key(Key::char('f')));
+    assert!(
+        matches!(rig.state.dialog, Some(Dialog::Flag(_))),
+        "flagging works while waiting"
+    );
+    rig.send(Msg::Key(Key::plain(KeyCode::Esc)));
+    rig.settle().await;
+    assert!(matches!(rig.state.service, ServiceState::Offline { .. }));
+    rig.assert_unconfirmed();
+}
+
+#[tokio::test]
+async fn a_failing_or_garbled_service_is_not_trusted_but_is_not_offline() {
+    let failing = Router::new().route(
+        "/v1/verifications",
+        post(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "boom").into_response() }),
+    );
+    let garbled = Router::new().route(
+        "/v1/verifications",
+        post(|| async {
+            (
+                [("content-type", "application/json")],
+                "{\"verification_id\": 12, \u{1b}[2J",
+            )
+                .into_response()
+        }),
+    );
+    for (name, router) in [("500", failing), ("malformed JSON", garbled)] {
+        let mut rig = Rig::new(&serve(router).await, Duration::from_secs(2));
+        rig.read_code();
+        rig.settle().await;
+        assert!(
+            !matches!(rig.state.service, ServiceState::Offline { .. }),
+            "{name}: {:?}",
+            rig.state.service
+        );
+        let Some(Lookup::Failed(f)) = rig.state.current.as_ref().map(|p| &p.lookup) else {
+            panic!("{name}")
+        };
+        assert!(!f.message.contains('\u{1b}'), "{name}: {:?}", f.message);
+        rig.assert_unconfirmed();
+    }
+}
+
+#[tokio::test]
+async fn a_slow_answer_arrives_and_fills_the_screen() {
+    let issuer = TestIssuer::new();
+    let t = testkit::traveller("T01");
+    let router = Router::new().route(
+        "/v1/verifications",
+        post(move |body: axum::Json<serde_json::Value>| {
+            let t = t.clone();
+            async move {
+                tokio::time::sleep(Duration::from_millis(700)).await;
+                let code = body["token"].as_str().unwrap().to_owned();
+                axum::Json(testkit::verification(&t, &code, testkit::now())).into_response()
+            }
+        }),
+    );
+    let mut rig = Rig::new(&serve(router).await, Duration::from_secs(2));
+    rig.issuer = issuer;
+    rig.read_code();
+    rig.settle().await;
+    let p = rig.state.current.as_ref().unwrap();
+    assert_eq!(p.verification().unwrap().holder.id, "T01");
+    assert!(
+        p.checks.iter().all(|c| c.outcome == Outcome::Pass),
+        "{:?}",
+        p.checks
+    );
+}
+
+#[tokio::test]
+async fn a_decision_made_offline_is_recorded_and_delivered_when_the_service_returns() {
+    // The lane starts with the service down: the decision is recorded and waits.
+    let port = closed_port();
+    let mut rig = Rig::new(
+        &format!("http://127.0.0.1:{port}"),
+        Duration::from_millis(500),
+    );
+    rig.read_code();
+    rig.settle().await;
+    rig.send(Msg::Key(Key::char('f')));
+    rig.send(Msg::Key(Key::char('1')));
+    for effect in rig.send(Msg::Key(Key::plain(KeyCode::Enter))) {
+        rig.runner.run(effect);
+    }
+    let id = rig.state.history[0].decision_id.clone();
+    let mut waiting = None;
+    while rig.state.history[0].delivery != Delivery::Recorded || waiting != Some(1) {
+        let msg = tokio::time::timeout(Duration::from_secs(10), rig.rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        if let Msg::OutboxWaiting(n) = msg {
+            waiting = Some(n);
+        }
+        rig.send(msg);
+    }
+    assert_eq!(rig.state.outbox_waiting, 1);
+
+    // The service comes back on the same address; the outbox delivers on its next try.
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(testkit::now()));
+    let service = Arc::new(
+        Issuer::open(
+            &IssuerOptions::new(dir.path().join("s.sqlite"), fixtures, TOKEN),
+            clock,
+        )
+        .unwrap(),
+    );
+    let running = issuer::spawn(
+        service.clone(),
+        format!("127.0.0.1:{port}").parse().unwrap(),
+        None,
+    )
+    .await
+    .unwrap();
+    while rig.state.history[0].delivery != Delivery::Sent {
+        let msg = tokio::time::timeout(Duration::from_secs(30), rig.rx.recv())
+            .await
+            .expect("delivered in time")
+            .unwrap();
+        rig.send(msg);
+    }
+    assert_eq!(service.store().count("decisions").unwrap(), 1);
+    assert!(service.store().decision(&id).unwrap().is_some());
+    running.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_same_code_at_two_lanes_is_caught_as_a_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(testkit::now()));
+    let service = Arc::new(
+        Issuer::open(
+            &IssuerOptions::new(dir.path().join("s.sqlite"), fixtures, TOKEN),
+            clock.clone(),
+        )
+        .unwrap(),
+    );
+    let running = issuer::spawn(service.clone(), "127.0.0.1:0".parse().unwrap(), None)
+        .await
+        .unwrap();
+    let code = service.mint(testkit::traveller("T01").card).unwrap().qr;
+    let mut lanes = Vec::new();
+    for lane in ["L1", "L2"] {
+        let mut rig = Rig::new(&running.url, Duration::from_secs(2));
+        rig.state.trust = Some(service.trust_list().clone());
+        rig.state.lane.lane = lane.into();
+        for effect in rig.send(Msg::CodeRead { text: code.clone() }) {
+            rig.runner.run(effect);
+        }
+        rig.settle().await;
+        lanes.push(rig);
+    }
+    assert_eq!(lanes[0].outcome("code-not-replayed"), Some(Outcome::Pass));
+    assert_eq!(lanes[1].outcome("code-not-replayed"), Some(Outcome::Fail));
+    let p = lanes[1].state.current.as_ref().unwrap();
+    let sentence = p
+        .checks
+        .iter()
+        .find(|c| c.id == "code-not-replayed")
+        .unwrap()
+        .finding
+        .sentence(Lang::En);
+    assert!(sentence.contains("lo-wu / L1"), "{sentence}");
+    running.shutdown().await;
+}
