@@ -286,8 +286,16 @@ fn decision_line(
             .fg(role)
             .add_modifier(Modifier::BOLD | Modifier::REVERSED),
     )];
-    if d.kind == DecisionKind::Escalate && matches!(d.delivery, Delivery::Recorded | Delivery::Sent | Delivery::LocalOnly) {
-        spans.push(Span::styled(format!("  {}", L::HandedOff.get(lang)), theme.fg(Role::Accent)));
+    if d.kind == DecisionKind::Escalate
+        && matches!(
+            d.delivery,
+            Delivery::Recorded | Delivery::Sent | Delivery::LocalOnly
+        )
+    {
+        spans.push(Span::styled(
+            format!("  {}", L::HandedOff.get(lang)),
+            theme.fg(Role::Accent),
+        ));
     }
     if d.override_reason.is_some() {
         spans.push(Span::styled(

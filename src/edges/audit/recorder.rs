@@ -268,3 +268,107 @@ impl Recorder {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::checkpoint::Direction;
+    use crate::domain::credential::CardRef;
+    use crate::edges::audit::log::verify_files;
+
+    fn decision(id: &str, kind: DecisionKind) -> RecordedDecision {
+        RecordedDecision {
+            request: DecisionRequest {
+                decision_id: id.into(),
+                verification_id: Some("v1".into()),
+                card: CardRef([5; 16]),
+                checkpoint: "lo-wu".into(),
+                lane: "L1".into(),
+                direction: Direction::Exit,
+                officer: "O1".into(),
+                decision: kind,
+                reasons: vec!["watch-list".into()],
+                note: "CHAN Tai Man looked nervous, passport H12345678".into(),
+                override_reason: None,
+                decided_at: chrono::DateTime::from_timestamp(1_780_000_000, 0).unwrap(),
+            },
+            deliver: true,
+            not_passed: vec!["watch-list:fail".into()],
+            suggested: Some("escalate".into()),
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        chrono::DateTime::from_timestamp(1_780_000_000, 0).unwrap()
+    }
+
+    #[test]
+    fn recording_writes_outbox_log_and_hand_off_without_free_text_in_the_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut r = Recorder::open(dir.path(), now()).unwrap();
+        r.record(&decision("s-1", DecisionKind::Escalate), now())
+            .unwrap();
+        assert_eq!(r.outbox().pending().unwrap().len(), 1);
+        let handoff = std::fs::read_to_string(dir.path().join("handoff/s-1.json")).unwrap();
+        assert!(handoff.contains("looked nervous") && handoff.contains("watch-list"));
+        let files = files_in(&dir.path().join("audit")).unwrap();
+        let log = std::fs::read_to_string(&files[0]).unwrap();
+        assert!(
+            !log.contains("CHAN") && !log.contains("H12345678") && !log.contains("nervous"),
+            "{log}"
+        );
+        assert!(
+            log.contains("\"note_sha256\"") && log.contains("\"handoff\":true"),
+            "{log}"
+        );
+        r.delivered("s-1", false, now()).unwrap();
+        assert!(r.outbox().is_empty());
+        assert_eq!(verify_files(&files), Ok(2));
+    }
+
+    #[test]
+    fn a_decision_in_the_outbox_but_not_the_log_is_logged_as_recovered_at_open() {
+        let dir = tempfile::tempdir().unwrap();
+        // As if killed between the outbox file and the audit record.
+        Outbox::open(&dir.path().join("outbox"))
+            .unwrap()
+            .put(&decision("s-9", DecisionKind::Flag).request)
+            .unwrap();
+        drop(Recorder::open(dir.path(), now()).unwrap());
+        let log =
+            std::fs::read_to_string(&files_in(&dir.path().join("audit")).unwrap()[0]).unwrap();
+        assert!(
+            log.contains("\"decision_id\":\"s-9\"") && log.contains("\"recovered\":true"),
+            "{log}"
+        );
+        // Opening again does not log it twice.
+        drop(Recorder::open(dir.path(), now()).unwrap());
+        let again =
+            std::fs::read_to_string(&files_in(&dir.path().join("audit")).unwrap()[0]).unwrap();
+        assert_eq!(again.lines().count(), 1);
+    }
+
+    #[test]
+    fn a_refused_decision_is_set_aside_and_logged() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut r = Recorder::open(dir.path(), now()).unwrap();
+        r.record(&decision("s-2", DecisionKind::Approve), now())
+            .unwrap();
+        r.rejected("s-2", "unknown-card", now()).unwrap();
+        assert!(r.outbox().is_empty());
+        assert!(dir.path().join("outbox/rejected/s-2.json").is_file());
+        let log =
+            std::fs::read_to_string(&files_in(&dir.path().join("audit")).unwrap()[0]).unwrap();
+        assert!(log.contains("\"kind\":\"rejected\""), "{log}");
+    }
+
+    #[test]
+    fn an_id_that_cannot_name_a_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut r = Recorder::open(dir.path(), now()).unwrap();
+        let err = r
+            .record(&decision("../../etc/passwd", DecisionKind::Flag), now())
+            .unwrap_err();
+        assert!(err.to_string().contains("cannot name a file"), "{err}");
+    }
+}
