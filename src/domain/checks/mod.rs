@@ -304,9 +304,11 @@ fn trust_check(age: Option<i64>) -> Check {
                 age_secs: secs.max(0),
             },
         ),
+        // Without one the code's own check is unknown (unless the service vouches for it);
+        // the missing list itself is a warning, not a reason to need an override.
         None => check(
             "trust-list-fresh",
-            Outcome::Unknown,
+            Outcome::Warning,
             Finding::TrustListMissing,
         ),
     }
