@@ -8,4 +8,5 @@ pub mod contain;
 pub mod fixtures;
 pub mod issuer;
 pub mod scanner;
+pub mod sessions;
 pub mod trust_cache;

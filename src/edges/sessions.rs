@@ -1,0 +1,335 @@
+//! Training sessions: `fixtures/sessions/*.toml`, an ordered list of steps, each a traveller
+//! (or a forged code, a replayed code, a corrupt frame), when it comes, the faults in force
+//! from then on, and the decision expected. Mistakes are reported with the file, the line
+//! and what to write instead.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::NaiveTime;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::domain::checkpoint::{Checkpoint, Direction};
+use crate::domain::decision::DecisionKind;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub name: String,
+    pub description: String,
+    pub checkpoint: &'static Checkpoint,
+    pub direction: Direction,
+    pub lane: String,
+    /// Local time (UTC+8) at which the session's virtual clock starts.
+    pub start: NaiveTime,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// 1-based, as trainers count.
+    pub number: usize,
+    /// Time since the previous step (or the start).
+    pub after: Duration,
+    pub present: Present,
+    /// Faults that start at this step and stay until cleared.
+    pub faults: Vec<Fault>,
+    pub expect: Expected,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Present {
+    /// A fixture traveller (scenario name or id) shows a fresh code.
+    Traveller(String),
+    /// A code for this traveller's card, signed by a key the issuer never had.
+    Forged(String),
+    /// The previous step's code, shown again.
+    Replay,
+    /// A frame that cannot be decoded: no code is read.
+    CorruptFrame,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    ServiceDown,
+    /// The lane's clock is this many seconds off.
+    ClockSkew(i64),
+    /// The lane's trust list was fetched more than a day ago.
+    StaleTrustList,
+    /// Every fault ends.
+    Clear,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expected {
+    /// `None`: no decision is expected (nothing was read).
+    pub decision: Option<DecisionKind>,
+    /// Other decisions that count as right.
+    pub accept: Vec<DecisionKind>,
+    /// With a flag or escalation: at least one of these reason codes must be given.
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{origin}:{line}: {message}")]
+pub struct SessionError {
+    pub origin: String,
+    pub line: usize,
+    pub message: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSession {
+    name: String,
+    #[serde(default)]
+    description: String,
+    checkpoint: Spanned<String>,
+    direction: Spanned<String>,
+    #[serde(default)]
+    lane: Option<String>,
+    #[serde(default)]
+    start: Option<Spanned<String>>,
+    #[serde(default, rename = "step")]
+    steps: Vec<Spanned<RawStep>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    #[serde(default)]
+    after: Option<Spanned<String>>,
+    #[serde(default)]
+    traveller: Option<Spanned<String>>,
+    #[serde(default)]
+    code: Option<Spanned<String>>,
+    #[serde(default)]
+    faults: Vec<Spanned<String>>,
+    expect: Spanned<String>,
+    #[serde(default)]
+    accept: Vec<Spanned<String>>,
+    #[serde(default)]
+    reasons: Vec<String>,
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// "20s", "1m30s", "2m", "90" (seconds).
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let t = text.trim();
+    if let Ok(secs) = t.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let mut total = 0u64;
+    let mut number = String::new();
+    for c in t.chars() {
+        match c {
+            '0'..='9' => number.push(c),
+            'h' | 'm' | 's' if !number.is_empty() => {
+                let n: u64 = number.parse().ok()?;
+                total += n * match c {
+                    'h' => 3600,
+                    'm' => 60,
+                    _ => 1,
+                };
+                number.clear();
+            }
+            _ => return None,
+        }
+    }
+    (number.is_empty() && !t.is_empty()).then(|| Duration::from_secs(total))
+}
+
+fn decision_kind(text: &str) -> Option<DecisionKind> {
+    match text.trim() {
+        "approve" => Some(DecisionKind::Approve),
+        "flag" => Some(DecisionKind::Flag),
+        "escalate" => Some(DecisionKind::Escalate),
+        _ => None,
+    }
+}
+
+fn fault(text: &str) -> Option<Fault> {
+    let t = text.trim();
+    match t {
+        "service-down" => Some(Fault::ServiceDown),
+        "stale-trust-list" => Some(Fault::StaleTrustList),
+        "clear" | "none" => Some(Fault::Clear),
+        _ => {
+            let rest = t.strip_prefix("clock-skew")?.trim_start_matches([':', ' ', '=']);
+            let (sign, digits) = match rest.strip_prefix('-') {
+                Some(d) => (-1, d),
+                None => (1, rest.strip_prefix('+').unwrap_or(rest)),
+            };
+            parse_duration(digits).map(|d| Fault::ClockSkew(sign * d.as_secs() as i64))
+        }
+    }
+}
+
+/// Reads a session file; `travellers` names what `traveller = ...` may refer to
+/// (scenario names and ids from the fixtures).
+pub fn load(path: &Path, travellers: &HashSet<String>) -> Result<Session, SessionError> {
+    let origin = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| SessionError {
+        origin: origin.clone(),
+        line: 0,
+        message: format!("cannot read the session file ({e}). Give the path of a .toml file from fixtures/sessions/."),
+    })?;
+    parse(&text, &origin, travellers)
+}
+
+pub fn parse(text: &str, origin: &str, travellers: &HashSet<String>) -> Result<Session, SessionError> {
+    let err = |offset: usize, message: String| SessionError { origin: origin.to_owned(), line: line_of(text, offset), message };
+    let raw: RawSession = toml::from_str(text).map_err(|e: toml::de::Error| {
+        err(e.span().map_or(0, |s| s.start), e.message().trim().to_owned())
+    })?;
+    let checkpoint = Checkpoint::find(raw.checkpoint.get_ref()).map_err(|m| err(raw.checkpoint.span().start, m))?;
+    let direction = raw.direction.get_ref().parse::<Direction>().map_err(|m| err(raw.direction.span().start, m))?;
+    let start = match &raw.start {
+        None => NaiveTime::from_hms_opt(9, 0, 0).expect("a valid time"),
+        Some(s) => NaiveTime::parse_from_str(s.get_ref(), "%H:%M")
+            .map_err(|_| err(s.span().start, format!("start {:?} is not a time of day: write it as HH:MM, like \"09:00\"", s.get_ref())))?,
+    };
+    if raw.steps.is_empty() {
+        return Err(err(0, "a session needs at least one [[step]]".into()));
+    }
+    let mut steps = Vec::with_capacity(raw.steps.len());
+    for (i, spanned) in raw.steps.iter().enumerate() {
+        let at = spanned.span().start;
+        let step = spanned.get_ref();
+        let number = i + 1;
+        let after = match &step.after {
+            None => Duration::ZERO,
+            Some(a) => parse_duration(a.get_ref()).ok_or_else(|| {
+                err(a.span().start, format!("step {number}: after {:?} is not a duration: write it like \"20s\", \"1m30s\" or \"2m\"", a.get_ref()))
+            })?,
+        };
+        let traveller = |t: &Spanned<String>| {
+            if travellers.contains(t.get_ref().as_str()) {
+                Ok(t.get_ref().clone())
+            } else {
+                let mut known: Vec<&String> = travellers.iter().filter(|k| !k.starts_with('T')).collect();
+                known.sort();
+                Err(err(t.span().start, format!(
+                    "step {number}: no fixture traveller {:?}: use a traveller id (T01...) or a scenario ({})",
+                    t.get_ref(),
+                    known.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                )))
+            }
+        };
+        let present = match (step.code.as_ref().map(|c| (c.get_ref().as_str(), c.span().start)), &step.traveller) {
+            (None, Some(t)) => Present::Traveller(traveller(t)?),
+            (Some(("forged", _)), Some(t)) => Present::Forged(traveller(t)?),
+            (Some(("forged", o)), None) => return Err(err(o, format!("step {number}: a forged code needs `traveller = ...`: whose card it imitates"))),
+            (Some(("replay", _)), _) if steps.is_empty() => {
+                return Err(err(at, format!("step {number}: `code = \"replay\"` shows the previous step's code, and this is the first step")));
+            }
+            (Some(("replay", _)), _) => Present::Replay,
+            (Some(("corrupt-frame", _)), _) => Present::CorruptFrame,
+            (Some((other, o)), _) => {
+                return Err(err(o, format!("step {number}: unknown code {other:?}: use \"forged\", \"replay\" or \"corrupt-frame\", or leave `code` out for the traveller's own")));
+            }
+            (None, None) => return Err(err(at, format!("step {number}: say who comes: `traveller = \"hk-resident\"` (or `code = \"replay\"` / `\"corrupt-frame\"`)"))),
+        };
+        let faults = step
+            .faults
+            .iter()
+            .map(|f| fault(f.get_ref()).ok_or_else(|| {
+                err(f.span().start, format!("step {number}: unknown fault {:?}: use service-down, clock-skew:+90s, stale-trust-list or clear", f.get_ref()))
+            }))
+            .collect::<Result<Vec<_>, _>>()?;
+        let kind = |s: &Spanned<String>| -> Result<Option<DecisionKind>, SessionError> {
+            if s.get_ref() == "none" {
+                return Ok(None);
+            }
+            decision_kind(s.get_ref()).map(Some).ok_or_else(|| {
+                err(s.span().start, format!("step {number}: unknown decision {:?}: use approve, flag, escalate, or none (nothing to decide)", s.get_ref()))
+            })
+        };
+        let decision = kind(&step.expect)?;
+        let accept = step.accept.iter().map(|a| kind(a).map(|k| k.into_iter().collect::<Vec<_>>())).collect::<Result<Vec<_>, _>>()?.concat();
+        if decision.is_none() && present != Present::CorruptFrame {
+            return Err(err(step.expect.span().start, format!("step {number}: `expect = \"none\"` is for a corrupt frame, where nothing is read")));
+        }
+        steps.push(Step { number, after, present, faults, expect: Expected { decision, accept, reasons: step.reasons.clone() } });
+    }
+    Ok(Session {
+        name: crate::domain::text::sanitize(&raw.name),
+        description: crate::domain::text::sanitize(&raw.description),
+        checkpoint,
+        direction,
+        lane: raw.lane.unwrap_or_else(|| "T1".into()),
+        start,
+        steps,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn known() -> HashSet<String> {
+        ["T01", "hk-resident", "watch-list-alert"].iter().map(|s| s.to_string()).collect()
+    }
+
+    const GOOD: &str = r#"
+name = "Two"
+checkpoint = "lo-wu"
+direction = "exit"
+
+[[step]]
+after = "20s"
+traveller = "hk-resident"
+expect = "approve"
+
+[[step]]
+after = "1m30s"
+code = "replay"
+faults = ["service-down", "clock-skew:-45s"]
+expect = "escalate"
+accept = ["flag"]
+reasons = ["forged-code"]
+"#;
+
+    #[test]
+    fn a_session_parses() {
+        let s = parse(GOOD, "s.toml", &known()).unwrap();
+        assert_eq!(s.steps.len(), 2);
+        assert_eq!(s.steps[1].after, Duration::from_secs(90));
+        assert_eq!(s.steps[1].present, Present::Replay);
+        assert_eq!(s.steps[1].faults, vec![Fault::ServiceDown, Fault::ClockSkew(-45)]);
+        assert_eq!(s.steps[1].expect.accept, vec![DecisionKind::Flag]);
+        assert_eq!(s.start, NaiveTime::from_hms_opt(9, 0, 0).unwrap());
+    }
+
+    #[test]
+    fn mistakes_name_the_line_and_what_to_write() {
+        let cases = [
+            (GOOD.replace("\"hk-resident\"", "\"hk-residnet\""), 8, "no fixture traveller \"hk-residnet\""),
+            (GOOD.replace("\"20s\"", "\"soon\""), 7, "is not a duration"),
+            (GOOD.replace("\"service-down\"", "\"meteor\""), 14, "unknown fault \"meteor\""),
+            (GOOD.replace("expect = \"approve\"", "expect = \"wave\""), 9, "unknown decision \"wave\""),
+            (GOOD.replace("direction = \"exit\"", "direction = \"up\""), 4, "unknown direction"),
+            (GOOD.replace("code = \"replay\"", "code = \"photocopy\""), 13, "unknown code \"photocopy\""),
+            (GOOD.replace("expect = \"approve\"", "expect = \"approve\"\ncolour = 3"), 10, "unknown field `colour`"),
+            (GOOD.replace("traveller = \"hk-resident\"\n", ""), 6, "say who comes"),
+        ];
+        for (text, line, needle) in cases {
+            let e = parse(&text, "s.toml", &known()).unwrap_err();
+            assert!(e.message.contains(needle), "{e}");
+            assert_eq!(e.line, line, "{e}");
+        }
+    }
+
+    #[test]
+    fn durations_read_as_trainers_write_them() {
+        assert_eq!(parse_duration("90"), Some(Duration::from_secs(90)));
+        assert_eq!(parse_duration("1h2m3s"), Some(Duration::from_secs(3723)));
+        assert_eq!(parse_duration("2m"), Some(Duration::from_secs(120)));
+        assert_eq!(parse_duration("m"), None);
+        assert_eq!(parse_duration("5x"), None);
+    }
+}
