@@ -4,6 +4,7 @@ mod audit;
 mod console;
 mod issuer;
 mod scan;
+mod train;
 mod verify;
 
 use std::process::ExitCode;
@@ -37,6 +38,8 @@ enum Command {
     /// Check a lane configuration file.
     #[command(subcommand)]
     Config(console::ConfigCommand),
+    /// Training sessions on a virtual clock: grade a trainee's decisions, print the expected ones.
+    Train(train::TrainArgs),
     /// Check the audit log's chain.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
@@ -62,6 +65,7 @@ pub fn main() -> ExitCode {
         Command::Themes(command) => console::themes(command),
         Command::Config(command) => console::config(command),
         Command::Audit(command) => audit::run(command),
+        Command::Train(args) => train::run(args),
         Command::Issuer(command) => issuer::run(command),
         Command::Verify(args) => verify::run(args),
         Command::Decode(args) => scan::decode(args),

@@ -20,5 +20,6 @@ pub mod script;
 pub mod state;
 pub mod testkit;
 pub mod theme;
+pub mod train;
 pub mod update;
 pub mod view;

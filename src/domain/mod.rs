@@ -10,5 +10,6 @@ pub mod documents;
 pub mod holder;
 pub mod lang;
 pub mod replay;
+pub mod score;
 pub mod text;
 pub mod trust;

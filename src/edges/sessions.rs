@@ -159,7 +159,9 @@ fn fault(text: &str) -> Option<Fault> {
         "stale-trust-list" => Some(Fault::StaleTrustList),
         "clear" | "none" => Some(Fault::Clear),
         _ => {
-            let rest = t.strip_prefix("clock-skew")?.trim_start_matches([':', ' ', '=']);
+            let rest = t
+                .strip_prefix("clock-skew")?
+                .trim_start_matches([':', ' ', '=']);
             let (sign, digits) = match rest.strip_prefix('-') {
                 Some(d) => (-1, d),
                 None => (1, rest.strip_prefix('+').unwrap_or(rest)),
@@ -181,17 +183,40 @@ pub fn load(path: &Path, travellers: &HashSet<String>) -> Result<Session, Sessio
     parse(&text, &origin, travellers)
 }
 
-pub fn parse(text: &str, origin: &str, travellers: &HashSet<String>) -> Result<Session, SessionError> {
-    let err = |offset: usize, message: String| SessionError { origin: origin.to_owned(), line: line_of(text, offset), message };
+pub fn parse(
+    text: &str,
+    origin: &str,
+    travellers: &HashSet<String>,
+) -> Result<Session, SessionError> {
+    let err = |offset: usize, message: String| SessionError {
+        origin: origin.to_owned(),
+        line: line_of(text, offset),
+        message,
+    };
     let raw: RawSession = toml::from_str(text).map_err(|e: toml::de::Error| {
-        err(e.span().map_or(0, |s| s.start), e.message().trim().to_owned())
+        err(
+            e.span().map_or(0, |s| s.start),
+            e.message().trim().to_owned(),
+        )
     })?;
-    let checkpoint = Checkpoint::find(raw.checkpoint.get_ref()).map_err(|m| err(raw.checkpoint.span().start, m))?;
-    let direction = raw.direction.get_ref().parse::<Direction>().map_err(|m| err(raw.direction.span().start, m))?;
+    let checkpoint = Checkpoint::find(raw.checkpoint.get_ref())
+        .map_err(|m| err(raw.checkpoint.span().start, m))?;
+    let direction = raw
+        .direction
+        .get_ref()
+        .parse::<Direction>()
+        .map_err(|m| err(raw.direction.span().start, m))?;
     let start = match &raw.start {
         None => NaiveTime::from_hms_opt(9, 0, 0).expect("a valid time"),
-        Some(s) => NaiveTime::parse_from_str(s.get_ref(), "%H:%M")
-            .map_err(|_| err(s.span().start, format!("start {:?} is not a time of day: write it as HH:MM, like \"09:00\"", s.get_ref())))?,
+        Some(s) => NaiveTime::parse_from_str(s.get_ref(), "%H:%M").map_err(|_| {
+            err(
+                s.span().start,
+                format!(
+                    "start {:?} is not a time of day: write it as HH:MM, like \"09:00\"",
+                    s.get_ref()
+                ),
+            )
+        })?,
     };
     if raw.steps.is_empty() {
         return Err(err(0, "a session needs at least one [[step]]".into()));
@@ -211,28 +236,65 @@ pub fn parse(text: &str, origin: &str, travellers: &HashSet<String>) -> Result<S
             if travellers.contains(t.get_ref().as_str()) {
                 Ok(t.get_ref().clone())
             } else {
-                let mut known: Vec<&String> = travellers.iter().filter(|k| !k.starts_with('T')).collect();
+                let mut known: Vec<&String> =
+                    travellers.iter().filter(|k| !k.starts_with('T')).collect();
                 known.sort();
-                Err(err(t.span().start, format!(
-                    "step {number}: no fixture traveller {:?}: use a traveller id (T01...) or a scenario ({})",
-                    t.get_ref(),
-                    known.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
-                )))
+                Err(err(
+                    t.span().start,
+                    format!(
+                        "step {number}: no fixture traveller {:?}: use a traveller id (T01...) or a scenario ({})",
+                        t.get_ref(),
+                        known
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ))
             }
         };
-        let present = match (step.code.as_ref().map(|c| (c.get_ref().as_str(), c.span().start)), &step.traveller) {
+        let present = match (
+            step.code
+                .as_ref()
+                .map(|c| (c.get_ref().as_str(), c.span().start)),
+            &step.traveller,
+        ) {
             (None, Some(t)) => Present::Traveller(traveller(t)?),
             (Some(("forged", _)), Some(t)) => Present::Forged(traveller(t)?),
-            (Some(("forged", o)), None) => return Err(err(o, format!("step {number}: a forged code needs `traveller = ...`: whose card it imitates"))),
+            (Some(("forged", o)), None) => {
+                return Err(err(
+                    o,
+                    format!(
+                        "step {number}: a forged code needs `traveller = ...`: whose card it imitates"
+                    ),
+                ));
+            }
             (Some(("replay", _)), _) if steps.is_empty() => {
-                return Err(err(at, format!("step {number}: `code = \"replay\"` shows the previous step's code, and this is the first step")));
+                return Err(err(
+                    at,
+                    format!(
+                        "step {number}: `code = \"replay\"` shows the previous step's code, and this is the first step"
+                    ),
+                ));
             }
             (Some(("replay", _)), _) => Present::Replay,
             (Some(("corrupt-frame", _)), _) => Present::CorruptFrame,
             (Some((other, o)), _) => {
-                return Err(err(o, format!("step {number}: unknown code {other:?}: use \"forged\", \"replay\" or \"corrupt-frame\", or leave `code` out for the traveller's own")));
+                return Err(err(
+                    o,
+                    format!(
+                        "step {number}: unknown code {other:?}: use \"forged\", \"replay\" or \"corrupt-frame\", or leave `code` out for the traveller's own"
+                    ),
+                ));
             }
-            (None, None) => return Err(err(at, format!("step {number}: say who comes: `traveller = \"hk-resident\"` (or `code = \"replay\"` / `\"corrupt-frame\"`)"))),
+            (None, None) => {
+                return Err(err(
+                    at,
+                    format!(
+                        "step {number}: say who comes: `traveller = \"hk-resident\"` (or `code = \"replay\"` / `\"corrupt-frame\"`)"
+                    ),
+                ));
+            }
         };
         let faults = step
             .faults
@@ -250,11 +312,31 @@ pub fn parse(text: &str, origin: &str, travellers: &HashSet<String>) -> Result<S
             })
         };
         let decision = kind(&step.expect)?;
-        let accept = step.accept.iter().map(|a| kind(a).map(|k| k.into_iter().collect::<Vec<_>>())).collect::<Result<Vec<_>, _>>()?.concat();
+        let accept = step
+            .accept
+            .iter()
+            .map(|a| kind(a).map(|k| k.into_iter().collect::<Vec<_>>()))
+            .collect::<Result<Vec<_>, _>>()?
+            .concat();
         if decision.is_none() && present != Present::CorruptFrame {
-            return Err(err(step.expect.span().start, format!("step {number}: `expect = \"none\"` is for a corrupt frame, where nothing is read")));
+            return Err(err(
+                step.expect.span().start,
+                format!(
+                    "step {number}: `expect = \"none\"` is for a corrupt frame, where nothing is read"
+                ),
+            ));
         }
-        steps.push(Step { number, after, present, faults, expect: Expected { decision, accept, reasons: step.reasons.clone() } });
+        steps.push(Step {
+            number,
+            after,
+            present,
+            faults,
+            expect: Expected {
+                decision,
+                accept,
+                reasons: step.reasons.clone(),
+            },
+        });
     }
     Ok(Session {
         name: crate::domain::text::sanitize(&raw.name),
@@ -272,7 +354,10 @@ mod tests {
     use super::*;
 
     fn known() -> HashSet<String> {
-        ["T01", "hk-resident", "watch-list-alert"].iter().map(|s| s.to_string()).collect()
+        ["T01", "hk-resident", "watch-list-alert"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
     }
 
     const GOOD: &str = r#"
@@ -300,7 +385,10 @@ reasons = ["forged-code"]
         assert_eq!(s.steps.len(), 2);
         assert_eq!(s.steps[1].after, Duration::from_secs(90));
         assert_eq!(s.steps[1].present, Present::Replay);
-        assert_eq!(s.steps[1].faults, vec![Fault::ServiceDown, Fault::ClockSkew(-45)]);
+        assert_eq!(
+            s.steps[1].faults,
+            vec![Fault::ServiceDown, Fault::ClockSkew(-45)]
+        );
         assert_eq!(s.steps[1].expect.accept, vec![DecisionKind::Flag]);
         assert_eq!(s.start, NaiveTime::from_hms_opt(9, 0, 0).unwrap());
     }
@@ -308,14 +396,42 @@ reasons = ["forged-code"]
     #[test]
     fn mistakes_name_the_line_and_what_to_write() {
         let cases = [
-            (GOOD.replace("\"hk-resident\"", "\"hk-residnet\""), 8, "no fixture traveller \"hk-residnet\""),
+            (
+                GOOD.replace("\"hk-resident\"", "\"hk-residnet\""),
+                8,
+                "no fixture traveller \"hk-residnet\"",
+            ),
             (GOOD.replace("\"20s\"", "\"soon\""), 7, "is not a duration"),
-            (GOOD.replace("\"service-down\"", "\"meteor\""), 14, "unknown fault \"meteor\""),
-            (GOOD.replace("expect = \"approve\"", "expect = \"wave\""), 9, "unknown decision \"wave\""),
-            (GOOD.replace("direction = \"exit\"", "direction = \"up\""), 4, "unknown direction"),
-            (GOOD.replace("code = \"replay\"", "code = \"photocopy\""), 13, "unknown code \"photocopy\""),
-            (GOOD.replace("expect = \"approve\"", "expect = \"approve\"\ncolour = 3"), 10, "unknown field `colour`"),
-            (GOOD.replace("traveller = \"hk-resident\"\n", ""), 6, "say who comes"),
+            (
+                GOOD.replace("\"service-down\"", "\"meteor\""),
+                14,
+                "unknown fault \"meteor\"",
+            ),
+            (
+                GOOD.replace("expect = \"approve\"", "expect = \"wave\""),
+                9,
+                "unknown decision \"wave\"",
+            ),
+            (
+                GOOD.replace("direction = \"exit\"", "direction = \"up\""),
+                4,
+                "unknown direction",
+            ),
+            (
+                GOOD.replace("code = \"replay\"", "code = \"photocopy\""),
+                13,
+                "unknown code \"photocopy\"",
+            ),
+            (
+                GOOD.replace("expect = \"approve\"", "expect = \"approve\"\ncolour = 3"),
+                10,
+                "unknown field `colour`",
+            ),
+            (
+                GOOD.replace("traveller = \"hk-resident\"\n", ""),
+                6,
+                "say who comes",
+            ),
         ];
         for (text, line, needle) in cases {
             let e = parse(&text, "s.toml", &known()).unwrap_err();

@@ -1,0 +1,75 @@
+//! `lanedesk train SESSION`: training sessions on a virtual clock, graded.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use crate::console::demo::default_fixtures;
+use crate::console::train::{
+    self, expected_decisions, load_decisions, session_path, traveller_names,
+};
+use crate::edges::sessions;
+
+use super::{fail, runtime};
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  lanedesk train basics --expected > mine.toml      # start from the expected decisions\n  lanedesk train basics --decisions mine.toml --report report.json\n  lanedesk train fixtures/sessions/bad-day.toml --decisions trainee.toml\n\nShipped sessions: basics, document-problems, bad-day (fixtures/sessions/)."
+)]
+pub struct TrainArgs {
+    /// A session name from fixtures/sessions/ (basics, document-problems, bad-day) or a .toml file.
+    session: String,
+    /// Play a trainee's decisions headless (no terminal) and print the report as JSON.
+    #[arg(long)]
+    decisions: Option<PathBuf>,
+    /// Print the session's expected decisions in the --decisions format.
+    #[arg(long, conflicts_with = "decisions")]
+    expected: bool,
+    /// Also write the report to this file.
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// Folder with travellers.toml, the portraits and sessions/.
+    #[arg(long)]
+    fixtures: Option<PathBuf>,
+}
+
+pub fn run(args: TrainArgs) -> ExitCode {
+    let fixtures = args.fixtures.clone().unwrap_or_else(default_fixtures);
+    let session = match traveller_names(&fixtures).and_then(|names| {
+        sessions::load(&session_path(&args.session, &fixtures), &names).map_err(|e| e.to_string())
+    }) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    if args.expected {
+        print!("{}", expected_decisions(&session));
+        return ExitCode::SUCCESS;
+    }
+    let Some(decisions) = &args.decisions else {
+        return fail(
+            "playing a session on screen is not built yet: grade a trainee's decisions with --decisions FILE, or print the expected ones with --expected",
+        );
+    };
+    let decisions = match load_decisions(decisions) {
+        Ok(d) => d,
+        Err(e) => return fail(e),
+    };
+    let report = match runtime()
+        .and_then(|rt| rt.block_on(train::replay(&session, &fixtures, &decisions)))
+    {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let json = serde_json::to_string_pretty(&report).expect("reports serialise");
+    if let Some(path) = &args.report
+        && let Err(e) = std::fs::write(path, &json)
+    {
+        return fail(format!(
+            "cannot write the report to {}: {e}",
+            path.display()
+        ));
+    }
+    println!("{json}");
+    ExitCode::SUCCESS
+}
