@@ -32,6 +32,21 @@ pub struct TrainArgs {
     /// Folder with travellers.toml, the portraits and sessions/.
     #[arg(long)]
     fixtures: Option<PathBuf>,
+    /// On screen: the theme (dark, light, high-contrast, colour-blind-safe, or a file).
+    #[arg(long)]
+    theme: Option<String>,
+    /// On screen: en, zh-Hans or zh-Hant.
+    #[arg(long)]
+    lang: Option<crate::domain::lang::Lang>,
+    /// On screen: a key bindings file.
+    #[arg(long)]
+    keymap: Option<PathBuf>,
+    /// On screen: keys to play with delays (`wait 2`, `press a`).
+    #[arg(long)]
+    script: Option<PathBuf>,
+    /// On screen: the log file.
+    #[arg(long)]
+    log: Option<PathBuf>,
 }
 
 pub fn run(args: TrainArgs) -> ExitCode {
@@ -47,9 +62,37 @@ pub fn run(args: TrainArgs) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let Some(decisions) = &args.decisions else {
-        return fail(
-            "playing a session on screen is not built yet: grade a trainee's decisions with --decisions FILE, or print the expected ones with --expected",
-        );
+        let played = (|| {
+            let look = crate::console::lane::appearance(
+                args.theme.as_deref(),
+                args.keymap.as_deref(),
+                args.lang.unwrap_or_default(),
+            )?;
+            let script = match &args.script {
+                Some(p) => crate::console::script::load(p).map_err(|e| e.to_string())?,
+                None => vec![],
+            };
+            crate::console::runtime::require_terminal("train")?;
+            crate::console::runtime::log_to_file(
+                &args
+                    .log
+                    .clone()
+                    .unwrap_or_else(crate::console::lane::default_log),
+            )?;
+            train::play(
+                session,
+                train::PlayOptions {
+                    look,
+                    fixtures,
+                    report: args.report.clone(),
+                    script,
+                },
+            )
+        })();
+        return match played {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(e),
+        };
     };
     let decisions = match load_decisions(decisions) {
         Ok(d) => d,

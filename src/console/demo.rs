@@ -85,6 +85,7 @@ async fn run_async(options: DemoOptions) -> Result<(), String> {
         look: options.look,
         script: options.script,
         demo: Some(demo),
+        training: None,
         state_dir: options
             .state_dir
             .clone()

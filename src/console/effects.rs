@@ -49,6 +49,26 @@ pub enum Effect {
         document: DocumentKind,
     },
     Demo(DemoEffect),
+    /// Training: the faults in force (the service unreachable, the lane's clock off).
+    TrainFaults {
+        down: bool,
+        skew: i64,
+    },
+    /// Training: put a step's code on the phone.
+    TrainPresent {
+        step: usize,
+        present: crate::edges::sessions::Present,
+        last_code: Option<String>,
+    },
+    /// Training: stop or restart the session's clock.
+    TrainClock {
+        paused: bool,
+    },
+    /// Training: the report, written where `--report` said.
+    WriteReport {
+        path: PathBuf,
+        json: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -94,8 +114,19 @@ pub struct DemoWorld {
     pub active_kid: credential::Kid,
 }
 
+/// Training's levers on the world: a service that can be made unreachable, and the
+/// session's clock (paused by the trainer, skewed for the lane).
+#[derive(Clone)]
+pub struct TrainingLink {
+    pub down: Arc<std::sync::atomic::AtomicBool>,
+    pub down_client: Arc<ServiceClient>,
+    pub clock: Arc<crate::domain::clock::VirtualClock>,
+    pub lane_clock: Arc<crate::domain::clock::SkewedClock<crate::domain::clock::VirtualClock>>,
+}
+
 #[derive(Clone)]
 pub struct EffectRunner {
+    training: Option<TrainingLink>,
     client: Arc<ServiceClient>,
     tx: UnboundedSender<Msg>,
     demo: Option<DemoWorld>,
@@ -145,6 +176,7 @@ impl EffectRunner {
             },
         ));
         Ok(Self {
+            training: None,
             client,
             tx,
             demo,
@@ -153,6 +185,19 @@ impl EffectRunner {
             wake,
             trust_cache: trust_cache_path(state_dir),
         })
+    }
+
+    pub fn with_training(mut self, link: TrainingLink) -> Self {
+        self.training = Some(link);
+        self
+    }
+
+    /// The client for the service as the lane can reach it now.
+    fn service(&self) -> &ServiceClient {
+        match &self.training {
+            Some(t) if t.down.load(std::sync::atomic::Ordering::SeqCst) => &t.down_client,
+            _ => &self.client,
+        }
     }
 
     /// Starts the effect on the current tokio runtime; the answer comes back as a message.
@@ -172,7 +217,7 @@ impl EffectRunner {
 
     /// Performs one effect and returns the message it answers with.
     pub async fn perform(&self, effect: Effect) -> Option<Msg> {
-        let client = &self.client;
+        let client = self.service();
         match effect {
             Effect::CheckHealth => {
                 let started = Instant::now();
@@ -253,6 +298,30 @@ impl EffectRunner {
                 None
             }
             Effect::Demo(demo) => self.demo(demo).await,
+            Effect::TrainFaults { down, skew } => {
+                if let Some(t) = &self.training {
+                    t.down.store(down, std::sync::atomic::Ordering::SeqCst);
+                    t.lane_clock.set_skew(skew);
+                }
+                None
+            }
+            Effect::TrainClock { paused } => {
+                if let Some(t) = &self.training {
+                    t.clock.set_paused(paused);
+                }
+                None
+            }
+            Effect::TrainPresent {
+                step,
+                present,
+                last_code,
+            } => self.present(step, present, last_code).await,
+            Effect::WriteReport { path, json } => match std::fs::write(&path, json) {
+                Ok(()) => None,
+                Err(e) => Some(Msg::DemoFailed {
+                    message: format!("cannot write the report to {}: {e}", path.display()),
+                }),
+            },
         }
     }
 
@@ -307,6 +376,66 @@ impl EffectRunner {
                 None
             }
         }
+    }
+}
+
+impl EffectRunner {
+    /// Training: a step's traveller holds up their phone, as in the demo.
+    async fn present(
+        &self,
+        step: usize,
+        present: crate::edges::sessions::Present,
+        last_code: Option<String>,
+    ) -> Option<Msg> {
+        use crate::edges::sessions::Present;
+        let world = self.demo.as_ref()?;
+        let card_of = |cards: &[crate::edges::api::CardSummary], who: &str| {
+            cards
+                .iter()
+                .find(|c| c.traveller == who || c.scenario == who)
+                .map(|c| c.card)
+        };
+        let code = match present {
+            Present::Traveller(who) => {
+                let cards = self.client.cards().await.ok()?;
+                let card = card_of(&cards, &who)?;
+                match self.client.mint(card).await {
+                    Ok(token) => Some(token.qr),
+                    Err(e) => {
+                        return Some(Msg::DemoFailed {
+                            message: e.to_string(),
+                        });
+                    }
+                }
+            }
+            Present::Forged(who) => {
+                let cards = self.client.cards().await.ok()?;
+                let card = card_of(&cards, &who)?;
+                let forger = ed25519_dalek::SigningKey::from_bytes(&random_bytes());
+                let claims = Claims::fresh(&world.issuer_id, card, self.clock.unix());
+                Some(credential::mint(&claims, world.active_kid, &forger))
+            }
+            Present::Replay => {
+                // Someone else, later, with the same code.
+                world.phone.hide();
+                tokio::time::sleep(REPLAY_GAP).await;
+                last_code
+            }
+            Present::CorruptFrame => {
+                world.phone.hide();
+                let _ = self.tx.send(Msg::CameraFailed {
+                    message: crate::edges::camera::SourceError::CorruptFrame {
+                        why: "the frame's data ends early".into(),
+                    }
+                    .to_string(),
+                });
+                None
+            }
+        };
+        if let Some(code) = &code {
+            world.phone.show(code);
+        }
+        Some(Msg::TrainShown { step, code })
     }
 }
 

@@ -109,6 +109,19 @@ pub enum L {
     Age,
     Years,
     Refused,
+    Training,
+    Paused,
+    ScoreTitle,
+    Right,
+    Wrong,
+    MissedFailure,
+    NoDecisionMade,
+    PerTraveller,
+    TrainPause,
+    TrainSkip,
+    TrainRestart,
+    Expected,
+    Score,
 }
 
 impl L {
@@ -285,6 +298,19 @@ impl L {
             Age => ("age", "年龄", "年齡"),
             Years => ("", "岁", "歲"),
             Refused => ("REFUSED", "拒绝", "拒絕"),
+            Training => ("TRAINING", "培训", "培訓"),
+            Paused => ("paused", "已暂停", "已暫停"),
+            ScoreTitle => ("Score card", "成绩单", "成績單"),
+            Right => ("right", "正确", "正確"),
+            Wrong => ("wrong", "错误", "錯誤"),
+            MissedFailure => ("missed failure", "漏放", "漏放"),
+            NoDecisionMade => ("no decision", "未作决定", "未作決定"),
+            PerTraveller => ("seconds per traveller", "每位旅客秒数", "每位旅客秒數"),
+            TrainPause => ("pause", "暂停", "暫停"),
+            TrainSkip => ("skip", "跳过", "跳過"),
+            TrainRestart => ("restart", "重新开始", "重新開始"),
+            Expected => ("expected", "应为", "應為"),
+            Score => ("Score", "得分", "得分"),
         }
     }
 }

@@ -247,6 +247,7 @@ pub fn run(options: LaneOptions) -> Result<(), String> {
             look: options.look,
             script: options.script,
             demo: None,
+            training: None,
             state_dir: options.state_dir,
         };
         let source = move || match options.source {

@@ -21,5 +21,6 @@ pub mod state;
 pub mod testkit;
 pub mod theme;
 pub mod train;
+pub mod training;
 pub mod update;
 pub mod view;

@@ -87,6 +87,11 @@ pub enum Msg {
     DemoFailed {
         message: String,
     },
+    /// Training: a step's code is on the phone (or, for a corrupt frame, nothing is).
+    TrainShown {
+        step: usize,
+        code: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -102,6 +107,12 @@ pub enum Command {
     History,
     Language,
     Quit,
+    /// Training: stop or restart the session's clock.
+    TrainPause,
+    /// Training: present the next step now.
+    TrainSkip,
+    /// Training: start the session again from its first step.
+    TrainRestart,
     /// Demo: present the n-th scenario traveller (1-9).
     DemoTraveller(u8),
     /// Demo: present the next scenario traveller after the last one.

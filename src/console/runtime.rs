@@ -79,6 +79,8 @@ pub struct Setup {
     pub look: super::lane::Appearance,
     pub script: Vec<Step>,
     pub demo: Option<super::effects::DemoWorld>,
+    /// A training session to play (and where to write its report), with its levers.
+    pub training: Option<(super::training::Training, super::effects::TrainingLink)>,
     /// Where the audit log, the outbox, hand-offs and the cached trust list live.
     pub state_dir: std::path::PathBuf,
 }
@@ -96,14 +98,18 @@ where
 {
     let (tx, rx) = mpsc::unbounded_channel();
     let (scanner, frames) = start_scanner(make_source, tx.clone());
-    let is_demo = setup.demo.is_some();
-    let runner = EffectRunner::start(
+    let is_demo = setup.demo.is_some() && setup.training.is_none();
+    let mut runner = EffectRunner::start(
         Arc::new(client),
         tx.clone(),
         setup.demo,
         clock.clone(),
         &setup.state_dir,
     )?;
+    let training = setup.training.map(|(training, link)| {
+        runner = runner.clone().with_training(link);
+        training
+    });
     let mut state = State::new(
         setup.lane,
         setup.look.lang,
@@ -114,6 +120,7 @@ where
     if is_demo {
         state.demo = Some(super::state::DemoState::default());
     }
+    state.training = training;
     // Offline from the start, codes are still checked with the last trust list fetched.
     match crate::edges::trust_cache::load(&super::effects::trust_cache_path(&setup.state_dir)) {
         Ok(cached) => state.trust = cached,

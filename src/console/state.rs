@@ -182,6 +182,8 @@ pub enum Dialog {
     /// Approve over a failed or unknown check: the reason is the note.
     Override(ReasonForm),
     ConfirmQuit,
+    /// Training: the session is over; its score (in `State::training`).
+    ScoreCard,
 }
 
 impl Dialog {
@@ -309,6 +311,7 @@ pub struct State {
     pub outbox_waiting: usize,
     pub notice: Option<Notice>,
     pub demo: Option<DemoState>,
+    pub training: Option<super::training::Training>,
     pub next_request: u64,
     /// Prefix of this run's decision ids (random per start), so ids never repeat.
     pub session: String,
@@ -344,6 +347,7 @@ impl State {
             outbox_waiting: 0,
             notice: None,
             demo: None,
+            training: None,
             next_request: 1,
             session,
             decisions_made: 0,

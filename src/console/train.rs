@@ -371,7 +371,7 @@ pub async fn replay(
     Ok(report(session, steps))
 }
 
-fn report(session: &Session, steps: Vec<StepReport>) -> Report {
+pub fn report(session: &Session, steps: Vec<StepReport>) -> Report {
     let results: Vec<StepResult> = steps.iter().map(|s| s.result).collect();
     let count = |r: StepResult| results.iter().filter(|x| **x == r).count();
     let times: Vec<f64> = steps.iter().filter_map(|s| s.seconds).collect();
@@ -388,7 +388,7 @@ fn report(session: &Session, steps: Vec<StepReport>) -> Report {
     }
 }
 
-fn describe(present: &Present) -> String {
+pub fn describe(present: &Present) -> String {
     match present {
         Present::Traveller(t) => t.clone(),
         Present::Forged(t) => format!("forged code ({t})"),
@@ -434,4 +434,89 @@ pub fn traveller_names(fixtures: &Path) -> Result<HashSet<String>, String> {
         .into_iter()
         .flat_map(|t| [t.holder.id, t.scenario])
         .collect())
+}
+
+/// Options for playing a session on screen.
+pub struct PlayOptions {
+    pub look: super::lane::Appearance,
+    pub fixtures: PathBuf,
+    pub report: Option<PathBuf>,
+    pub script: Vec<super::script::Step>,
+}
+
+/// `lanedesk train SESSION`: the console on the session's clock, against the reference
+/// service seeded for it, with the simulated camera and phone of the demo. The trainer
+/// pauses (P), skips (S) or restarts (Ctrl-R); at the end, a score card.
+pub fn play(session: Session, options: PlayOptions) -> Result<(), String> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    rt.block_on(play_async(session, options))
+}
+
+async fn play_async(session: Session, options: PlayOptions) -> Result<(), String> {
+    use crate::domain::clock::{SkewedClock, VirtualClock};
+    use crate::edges::camera::FrameSource;
+    use crate::edges::camera::synthetic::{Scene, SyntheticCamera};
+
+    let dir = tempfile::tempdir().map_err(|e| format!("cannot create a temporary folder: {e}"))?;
+    let clock = Arc::new(VirtualClock::new(start_time(&session)));
+    let lane_clock = Arc::new(SkewedClock::new(clock.clone()));
+    let issuer = Issuer::open(
+        &IssuerOptions::new(dir.path().join("training.sqlite"), &options.fixtures, TOKEN),
+        clock.clone(),
+    )
+    .map_err(|e| e.to_string())?;
+    let (active_kid, _) = issuer
+        .key_with_status(KeyStatus::Active)
+        .ok_or("the training service has no active key")?;
+    let running = issuer::spawn(
+        Arc::new(issuer),
+        "127.0.0.1:0".parse().expect("an address"),
+        None,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let client = ServiceClient::new(&ClientConfig::new(&running.url).lane_token(TOKEN))
+        .map_err(|e| e.to_string())?;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| e.to_string())?;
+    let mut down = ClientConfig::new(&format!("http://{closed}")).lane_token(TOKEN);
+    down.timeout = Duration::from_millis(500);
+    let down_client = Arc::new(ServiceClient::new(&down).map_err(|e| e.to_string())?);
+    let camera = SyntheticCamera::new(Scene::default(), super::demo::DEMO_FPS);
+    let world = super::effects::DemoWorld {
+        phone: camera.phone(),
+        issuer_id: crate::edges::issuer::DEFAULT_ISSUER_ID.to_owned(),
+        active_kid,
+    };
+    let lane = LaneInfo {
+        checkpoint: session.checkpoint,
+        lane: session.lane.clone(),
+        direction: session.direction,
+        officer: "trainee".into(),
+    };
+    let lane_now = lane_clock.now();
+    let training = super::training::Training::new(Arc::new(session), lane_now, options.report);
+    let link = super::effects::TrainingLink {
+        down: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        down_client,
+        clock,
+        lane_clock: lane_clock.clone(),
+    };
+    let setup = super::runtime::Setup {
+        lane,
+        look: options.look,
+        script: options.script,
+        demo: Some(world),
+        training: Some((training, link)),
+        state_dir: dir.path().join("state"),
+    };
+    let source = move || Ok(Box::new(camera) as Box<dyn FrameSource>);
+    let result = super::runtime::run_console(setup, client, source, lane_clock).await;
+    running.shutdown().await;
+    drop(dir);
+    result.map(|_| ())
 }

@@ -180,6 +180,7 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
             notify(state, NoticeText::Plain(label), NoticeLevel::Info);
             vec![]
         }
+        Msg::TrainShown { step, code } => super::training::shown(state, step, code),
         Msg::DemoFailed { message } => {
             notify(state, NoticeText::Plain(message), NoticeLevel::Error);
             vec![]
@@ -238,12 +239,13 @@ fn on_tick(state: &mut State) -> Vec<Effect> {
     {
         p.reveal = None;
     }
+    let mut effects = super::training::tick(state);
     let due = state.last_health.is_none_or(|t| now - t >= HEALTH_EVERY);
     if due && !state.health_in_flight {
         state.health_in_flight = true;
-        return vec![Effect::CheckHealth];
+        effects.push(Effect::CheckHealth);
     }
-    vec![]
+    effects
 }
 
 pub use crate::domain::clock::local_date;
@@ -327,10 +329,12 @@ pub fn recompute(state: &mut State) {
     let lane = LaneContext {
         checkpoint: state.lane.checkpoint,
         direction: state.lane.direction,
-        trust_age_secs: state
-            .trust
-            .as_ref()
-            .map(|t| state.now.timestamp() - t.fetched_at),
+        trust_age_secs: super::training::trust_age(state).unwrap_or_else(|| {
+            state
+                .trust
+                .as_ref()
+                .map(|t| state.now.timestamp() - t.fetched_at)
+        }),
     };
     let today = local_date(state.now);
     if let Some(p) = state.current.as_mut() {
@@ -466,6 +470,9 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
             }
             vec![]
         }
+        Command::TrainPause => super::training::pause(state),
+        Command::TrainSkip => super::training::skip(state),
+        Command::TrainRestart => super::training::restart(state),
         Command::DemoTraveller(n) => demo_present(state, usize::from(n).saturating_sub(1)),
         Command::DemoNext => {
             let next = state
@@ -550,6 +557,7 @@ fn suggested_referral(p: &Presentation) -> usize {
 }
 
 fn clear(state: &mut State) -> Vec<Effect> {
+    super::training::cleared(state);
     state.current = None;
     let mut effects = vec![];
     if state.demo.is_some() {
@@ -648,14 +656,17 @@ fn decide(
     }))];
     p.decision = Some(record.clone());
     p.reveal = None;
+    let (given_reasons, overridden) = (record.reasons.clone(), record.override_reason.is_some());
     state.history.push_front(record);
     state.history.truncate(HISTORY_LEN);
-    if state.demo.is_some() {
+    if state.demo.is_some() || state.training.is_some() {
         effects.push(Effect::Demo(DemoEffect::HidePhone));
     }
+    super::training::decided(state, kind, &given_reasons, overridden);
     if let Some(code) = state.pending_code.take() {
         effects.extend(begin(state, code));
     }
+    effects.extend(super::training::tick(state));
     effects
 }
 
@@ -667,6 +678,14 @@ fn dialog_key(state: &mut State, dialog: Dialog, key: Key) -> Vec<Effect> {
     };
     match dialog {
         Dialog::Help | Dialog::History => vec![],
+        Dialog::ScoreCard => match state.keymap.command(key) {
+            Some(Command::Quit) => {
+                state.quit = true;
+                vec![]
+            }
+            Some(Command::TrainRestart) => super::training::restart(state),
+            _ => vec![],
+        },
         Dialog::ConfirmQuit => {
             match key.code {
                 KeyCode::Char('y') | KeyCode::Char('Y') => state.quit = true,

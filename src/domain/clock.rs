@@ -55,6 +55,78 @@ impl Clock for ManualClock {
     }
 }
 
+/// A training session's clock: virtual time that runs with the wall clock from a chosen
+/// start, stops while the trainer pauses, and can be set off by a skew (a lane whose
+/// clock is wrong) without moving the service's time.
+#[derive(Debug)]
+pub struct VirtualClock {
+    /// (wall instant, virtual time at that instant, paused)
+    anchor: std::sync::Mutex<(std::time::Instant, DateTime<Utc>, bool)>,
+}
+
+impl VirtualClock {
+    pub fn new(start: DateTime<Utc>) -> Self {
+        Self {
+            anchor: std::sync::Mutex::new((std::time::Instant::now(), start, false)),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, (std::time::Instant, DateTime<Utc>, bool)> {
+        self.anchor.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Stops (`true`) or restarts (`false`) virtual time.
+    pub fn set_paused(&self, paused: bool) {
+        let mut a = self.lock();
+        let now = Self::at(&a);
+        *a = (std::time::Instant::now(), now, paused);
+    }
+
+    pub fn paused(&self) -> bool {
+        self.lock().2
+    }
+
+    fn at(a: &(std::time::Instant, DateTime<Utc>, bool)) -> DateTime<Utc> {
+        if a.2 {
+            a.1
+        } else {
+            a.1 + chrono::TimeDelta::from_std(a.0.elapsed()).unwrap_or_default()
+        }
+    }
+}
+
+impl Clock for VirtualClock {
+    fn now(&self) -> DateTime<Utc> {
+        Self::at(&self.lock())
+    }
+}
+
+/// Another clock, off by a settable number of seconds: the lane's view in a clock-skew drill.
+#[derive(Debug)]
+pub struct SkewedClock<C: Clock> {
+    pub inner: Arc<C>,
+    skew_secs: AtomicI64,
+}
+
+impl<C: Clock> SkewedClock<C> {
+    pub fn new(inner: Arc<C>) -> Self {
+        Self {
+            inner,
+            skew_secs: AtomicI64::new(0),
+        }
+    }
+
+    pub fn set_skew(&self, secs: i64) {
+        self.skew_secs.store(secs, Ordering::SeqCst);
+    }
+}
+
+impl<C: Clock> Clock for SkewedClock<C> {
+    fn now(&self) -> DateTime<Utc> {
+        self.inner.now() + chrono::TimeDelta::seconds(self.skew_secs.load(Ordering::SeqCst))
+    }
+}
+
 /// The date at the control points (UTC+8), which document dates are in.
 pub fn local_date(at: DateTime<Utc>) -> chrono::NaiveDate {
     let offset = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");

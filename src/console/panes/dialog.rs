@@ -40,6 +40,7 @@ pub fn draw(frame: &mut Frame, screen: Rect, state: &State, theme: &Theme) {
             64,
         ),
         Dialog::Override(form) => (L::OverrideTitle, override_lines(form, lang, theme), 64),
+        Dialog::ScoreCard => (L::ScoreTitle, score_lines(state, theme), 100),
         Dialog::ConfirmQuit => (
             L::QuitTitle,
             vec![
@@ -238,5 +239,78 @@ fn override_lines(form: &ReasonForm, lang: Lang, theme: &Theme) -> Vec<Line<'sta
         Line::raw(""),
     ];
     lines.extend(note_lines(form, L::NeedNote, lang, theme));
+    lines
+}
+
+fn score_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
+    use crate::domain::score::StepResult;
+    let lang = state.lang;
+    let Some(report) = state.training.as_ref().and_then(|t| t.report.as_ref()) else {
+        return vec![];
+    };
+    let kind = |k: Option<DecisionKind>| match k {
+        Some(DecisionKind::Approve) => L::Approve.get(lang),
+        Some(DecisionKind::Flag) => L::Flag.get(lang),
+        Some(DecisionKind::Escalate) => L::Escalate.get(lang),
+        None => "—",
+    };
+    let mut lines = vec![
+        Line::styled(report.session.clone(), bold(theme.fg(Role::Title))),
+        Line::from(vec![
+            Span::styled(
+                format!("{} {:.0}%   ", L::Score.get(lang), report.score * 100.0),
+                bold(theme.fg(Role::Accent)),
+            ),
+            Span::styled(
+                format!("✔ {} {}   ", report.right, L::Right.get(lang)),
+                theme.fg(Role::Pass),
+            ),
+            Span::styled(
+                format!("✖ {} {}   ", report.wrong, L::Wrong.get(lang)),
+                theme.fg(Role::Fail),
+            ),
+            Span::styled(
+                format!(
+                    "⚠ {} {}   ",
+                    report.missed_failures,
+                    L::MissedFailure.get(lang)
+                ),
+                bold(theme.fg(Role::Fail)),
+            ),
+            Span::styled(
+                format!("? {} {}", report.no_decision, L::NoDecisionMade.get(lang)),
+                theme.fg(Role::Unknown),
+            ),
+        ]),
+    ];
+    if let Some(secs) = report.seconds_per_traveller {
+        lines.push(Line::styled(
+            format!("{secs:.1} {}", L::PerTraveller.get(lang)),
+            theme.fg(Role::Muted),
+        ));
+    }
+    lines.push(Line::raw(""));
+    for s in &report.steps {
+        let (mark, role, word) = match s.result {
+            StepResult::Right => ("✔", Role::Pass, L::Right),
+            StepResult::Wrong => ("✖", Role::Fail, L::Wrong),
+            StepResult::MissedFailure => ("⚠", Role::Fail, L::MissedFailure),
+            StepResult::NoDecision => ("?", Role::Unknown, L::NoDecisionMade),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:>2} {mark} ", s.step), bold(theme.fg(role))),
+            Span::styled(pad(&s.presented, 30), theme.fg(Role::Text)),
+            Span::styled(pad(word.get(lang), 16), theme.fg(role)),
+            Span::styled(
+                format!(
+                    "{} {} → {}",
+                    L::Expected.get(lang),
+                    kind(s.expected),
+                    kind(s.decision)
+                ),
+                theme.fg(Role::Muted),
+            ),
+        ]));
+    }
     lines
 }

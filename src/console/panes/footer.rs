@@ -38,6 +38,11 @@ pub fn hints(state: &State) -> Vec<(String, L)> {
         return match dialog {
             Dialog::Help | Dialog::History => vec![fixed("Esc", L::Close)],
             Dialog::ConfirmQuit => vec![fixed("Y", L::Yes), fixed("N", L::No)],
+            Dialog::ScoreCard => vec![
+                fixed("Esc", L::Close),
+                key(Command::TrainRestart, L::TrainRestart),
+                key(Command::Quit, L::Quit),
+            ],
             Dialog::Flag(_) => vec![
                 fixed("↑↓", L::Select),
                 fixed("Space", L::Toggle),
@@ -72,6 +77,11 @@ pub fn hints(state: &State) -> Vec<(String, L)> {
     }
     out.push(key(Command::Help, L::Help));
     out.push(key(Command::Quit, L::Quit));
+    if state.training.is_some() {
+        out.push(key(Command::TrainPause, L::TrainPause));
+        out.push(key(Command::TrainSkip, L::TrainSkip));
+        out.push(key(Command::TrainRestart, L::TrainRestart));
+    }
     if state.demo.is_some() {
         out.push(fixed("1-9", L::DemoKeys));
         out.push(key(Command::DemoNext, L::DemoNext));

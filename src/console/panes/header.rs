@@ -34,6 +34,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         if state.demo.is_some() {
             line.push(Span::styled(format!("{} ", L::Demo.get(lang)), bold(base)));
         }
+        if let Some(t) = training_tag(state) {
+            line.push(Span::styled(format!("{t} "), bold(base)));
+        }
         line.extend([
             Span::styled(
                 format!("{} {}", short_name(name), state.lane.lane),
@@ -56,6 +59,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             format!("[{}] ", L::Demo.get(lang)),
             bold(base),
         ));
+    }
+    if let Some(t) = training_tag(state) {
+        first.push(Span::styled(format!("[{t}] "), bold(base)));
     }
     first.extend([
         Span::styled(name.to_owned(), bold(base)),
@@ -162,4 +168,16 @@ pub fn age(seconds: i64) -> String {
 /// "Lo Wu" for "Lo Wu / Luohu": the first of a checkpoint's names.
 fn short_name(name: &str) -> &str {
     name.split(" / ").next().unwrap_or(name)
+}
+
+/// "TRAINING 3/8", "TRAINING 3/8 paused".
+fn training_tag(state: &State) -> Option<String> {
+    let t = state.training.as_ref()?;
+    let (done, all) = t.progress();
+    let lang = state.lang;
+    let mut tag = format!("{} {done}/{all}", L::Training.get(lang));
+    if t.paused {
+        tag = format!("{tag} {}", L::Paused.get(lang));
+    }
+    Some(tag)
 }

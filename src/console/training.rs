@@ -1,0 +1,294 @@
+//! Training in the console: which step of the session is on screen, when the next one is
+//! due on the session's clock, the trainer's keys (pause, skip, restart), and the score
+//! card at the end. Pure, like `update`: it returns effects.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use crate::domain::checks::{Outcome, suggest};
+use crate::domain::decision::DecisionKind;
+use crate::domain::score::{self, Given, Wanted};
+use crate::edges::sessions::{Fault, Session};
+
+use super::effects::Effect;
+use super::state::{Dialog, State};
+use super::train::{Report, StepReport, report};
+
+#[derive(Debug, Clone)]
+pub struct Training {
+    pub session: Arc<Session>,
+    /// Index of the next step to present.
+    pub next: usize,
+    /// When (session time) the next step comes.
+    pub due: DateTime<Utc>,
+    pub paused: bool,
+    /// The step whose code is on screen, and when it came.
+    pub on_screen: Option<(usize, DateTime<Utc>)>,
+    /// What happened at each step presented so far.
+    pub steps: Vec<StepReport>,
+    pub last_code: Option<String>,
+    pub down: bool,
+    pub skew: i64,
+    pub stale: bool,
+    /// Where to write the report when the session ends.
+    pub report_path: Option<PathBuf>,
+    pub report: Option<Report>,
+}
+
+impl Training {
+    pub fn new(
+        session: Arc<Session>,
+        now: DateTime<Utc>,
+        report_path: Option<PathBuf>,
+    ) -> Training {
+        let due = now + first_gap(&session);
+        Training {
+            session,
+            next: 0,
+            due,
+            paused: false,
+            on_screen: None,
+            steps: vec![],
+            last_code: None,
+            down: false,
+            skew: 0,
+            stale: false,
+            report_path,
+            report: None,
+        }
+    }
+
+    /// Which step of how many, for the header.
+    pub fn progress(&self) -> (usize, usize) {
+        (self.steps.len(), self.session.steps.len())
+    }
+}
+
+fn first_gap(session: &Session) -> TimeDelta {
+    session.steps.first().map_or(TimeDelta::zero(), |s| {
+        TimeDelta::from_std(s.after).unwrap_or_default()
+    })
+}
+
+fn gap(session: &Session, index: usize) -> TimeDelta {
+    session.steps.get(index).map_or(TimeDelta::zero(), |s| {
+        TimeDelta::from_std(s.after).unwrap_or_default()
+    })
+}
+
+/// Presents the next step when it is due and the lane is free.
+pub fn tick(state: &mut State) -> Vec<Effect> {
+    let now = state.now;
+    let busy = state.undecided() || state.dialog.as_ref().is_some_and(Dialog::is_decision);
+    let Some(t) = state.training.as_mut() else {
+        return vec![];
+    };
+    if t.paused || t.report.is_some() || busy {
+        return vec![];
+    }
+    if t.next >= t.session.steps.len() {
+        return finish(state);
+    }
+    if now < t.due {
+        return vec![];
+    }
+    let step = t.session.steps[t.next].clone();
+    t.next += 1;
+    t.due = now + gap(&t.session, t.next);
+    for fault in &step.faults {
+        match fault {
+            Fault::ServiceDown => t.down = true,
+            Fault::ClockSkew(s) => t.skew = *s,
+            Fault::StaleTrustList => t.stale = true,
+            Fault::Clear => (t.down, t.skew, t.stale) = (false, 0, false),
+        }
+    }
+    t.on_screen = Some((step.number, now));
+    let mut effects = vec![Effect::TrainFaults {
+        down: t.down,
+        skew: t.skew,
+    }];
+    effects.push(Effect::TrainPresent {
+        step: step.number,
+        present: step.present.clone(),
+        last_code: t.last_code.clone(),
+    });
+    if state.current.is_some() {
+        state.current = None;
+        effects.push(Effect::Demo(super::effects::DemoEffect::HidePhone));
+    }
+    effects
+}
+
+/// The code for a step is on the phone (or nothing, for a corrupt frame).
+pub fn shown(state: &mut State, step: usize, code: Option<String>) -> Vec<Effect> {
+    let Some(t) = state.training.as_mut() else {
+        return vec![];
+    };
+    if let Some(code) = &code {
+        t.last_code = Some(code.clone());
+    }
+    if code.is_none() {
+        // Nothing to read, nothing to decide: the step is recorded as it stands.
+        record(state, step, None);
+        return tick(state);
+    }
+    vec![]
+}
+
+/// Notes what was decided for the step on screen.
+pub fn decided(state: &mut State, kind: DecisionKind, reasons: &[String], overridden: bool) {
+    let Some((step, _)) = state.training.as_ref().and_then(|t| t.on_screen) else {
+        return;
+    };
+    record(state, step, Some((kind, reasons.to_vec(), overridden)));
+}
+
+fn record(state: &mut State, number: usize, given: Option<(DecisionKind, Vec<String>, bool)>) {
+    let now = state.now;
+    let (suggested, not_passed) = match &state.current {
+        Some(p) => (
+            Some(suggest(&p.checks).as_str().to_owned()),
+            p.checks
+                .iter()
+                .filter(|c| c.outcome != Outcome::Pass)
+                .map(|c| format!("{}:{}", c.id, c.outcome.as_str()))
+                .collect(),
+        ),
+        None => (None, vec![]),
+    };
+    let Some(t) = state.training.as_mut() else {
+        return;
+    };
+    let Some(step) = t.session.steps.iter().find(|s| s.number == number).cloned() else {
+        return;
+    };
+    if t.steps.iter().any(|s| s.step == number) {
+        return;
+    }
+    let seconds = t
+        .on_screen
+        .filter(|(n, _)| *n == number)
+        .map(|(_, at)| (now - at).as_seconds_f64());
+    t.on_screen = None;
+    let (decision, reasons, overridden) = match given {
+        Some((k, r, o)) => (Some(k), r, o),
+        None => (None, vec![], false),
+    };
+    let wanted = Wanted {
+        decision: step.expect.decision,
+        accept: step.expect.accept.clone(),
+        reasons: step.expect.reasons.clone(),
+    };
+    let given = Given {
+        decision,
+        reasons: reasons.clone(),
+    };
+    t.steps.push(StepReport {
+        step: number,
+        presented: super::train::describe(&step.present),
+        expected: step.expect.decision,
+        accepted: step.expect.accept.clone(),
+        expected_reasons: step.expect.reasons.clone(),
+        decision,
+        reasons,
+        overridden,
+        result: score::judge(&wanted, &given),
+        suggested,
+        not_passed,
+        seconds: if decision.is_some() { seconds } else { None },
+    });
+}
+
+/// Every step presented and dealt with: the score card, and the report file if asked for.
+fn finish(state: &mut State) -> Vec<Effect> {
+    let Some(t) = state.training.as_mut() else {
+        return vec![];
+    };
+    if t.report.is_some() || t.on_screen.is_some() {
+        return vec![];
+    }
+    let r = report(&t.session, t.steps.clone());
+    let mut effects = vec![];
+    if let Some(path) = &t.report_path {
+        effects.push(Effect::WriteReport {
+            path: path.clone(),
+            json: serde_json::to_string_pretty(&r).expect("reports serialise"),
+        });
+    }
+    t.report = Some(r);
+    state.dialog = Some(Dialog::ScoreCard);
+    effects
+}
+
+/// The officer cleared the traveller on screen without deciding.
+pub fn cleared(state: &mut State) {
+    if let Some((step, _)) = state.training.as_ref().and_then(|t| t.on_screen)
+        && state.undecided()
+    {
+        record(state, step, None);
+    }
+}
+
+/// The trust list's age as the training session makes it look.
+pub fn trust_age(state: &State) -> Option<Option<i64>> {
+    state
+        .training
+        .as_ref()
+        .filter(|t| t.stale)
+        .map(|_| Some(30 * 3600))
+}
+
+pub fn pause(state: &mut State) -> Vec<Effect> {
+    let now = state.now;
+    let Some(t) = state.training.as_mut() else {
+        return vec![];
+    };
+    t.paused = !t.paused;
+    if !t.paused {
+        // The wait for the next step goes on from where it stopped.
+        t.due = t.due.max(now);
+    }
+    vec![Effect::TrainClock { paused: t.paused }]
+}
+
+pub fn skip(state: &mut State) -> Vec<Effect> {
+    let now = state.now;
+    let Some(t) = state.training.as_mut() else {
+        return vec![];
+    };
+    if t.paused {
+        return vec![];
+    }
+    t.due = now;
+    // A traveller left undecided is recorded as such.
+    if let Some((step, _)) = t.on_screen
+        && state.undecided()
+    {
+        record(state, step, None);
+        state.current = None;
+    }
+    state.dialog = None;
+    tick(state)
+}
+
+pub fn restart(state: &mut State) -> Vec<Effect> {
+    let now = state.now;
+    let Some(t) = state.training.as_mut() else {
+        return vec![];
+    };
+    let fresh = Training::new(t.session.clone(), now, t.report_path.clone());
+    *t = fresh;
+    state.current = None;
+    state.pending_code = None;
+    state.dialog = None;
+    vec![
+        Effect::TrainFaults {
+            down: false,
+            skew: 0,
+        },
+        Effect::TrainClock { paused: false },
+    ]
+}
