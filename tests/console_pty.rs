@@ -139,3 +139,45 @@ fn a_lane_reads_image_files_and_records_its_decision() {
         "the trust list is cached for offline starts"
     );
 }
+
+/// `lanedesk train` on screen: steps arrive on the session's clock through the simulated
+/// phone, the outage shows, the corrupt frame passes without a decision, and the score
+/// card and report come at the end.
+#[test]
+fn a_training_session_plays_on_screen_and_ends_with_a_score_card() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let log = dir.path().join("train.log");
+    let mut term = Pty::lanedesk(
+        &[
+            "train",
+            "tests/sessions/quick.toml",
+            "--report",
+            report.to_str().unwrap(),
+            "--log",
+            log.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    term.wait_for(&["TRAINING 0/4", "CHAN Chi Ming"], Duration::from_secs(60));
+    term.press("a");
+    // Step 2 comes with the service down: offline, the watch-list hit cannot show.
+    term.wait_for(&["TRAINING 1/4", "OFFLINE"], Duration::from_secs(60));
+    term.wait_for(&["Issuance service unavailable"], Duration::from_secs(30));
+    term.press("e");
+    term.wait_for(&["Escalate to second line"], Duration::from_secs(10));
+    term.press("\r");
+    // Step 3 is a corrupt frame (nothing to decide); step 4 a forged code.
+    term.wait_for(&["REFUSED", "forged"], Duration::from_secs(60));
+    term.press("e");
+    term.wait_for(&["Escalate to second line"], Duration::from_secs(10));
+    term.press("\r");
+    term.wait_for(&["Score card", "Score 100%"], Duration::from_secs(30));
+    term.press("q");
+    assert!(term.wait_exit(Duration::from_secs(30)));
+    term.assert_restored();
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(report["score"], 1.0, "{report:#}");
+    assert_eq!(report["steps"].as_array().unwrap().len(), 4);
+}

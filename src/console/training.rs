@@ -292,3 +292,194 @@ pub fn restart(state: &mut State) -> Vec<Effect> {
         Effect::TrainClock { paused: false },
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+    use crate::console::keymap::Key;
+    use crate::console::msg::Msg;
+    use crate::console::state::Dialog;
+    use crate::console::testkit::{self, TestIssuer};
+    use crate::console::update::update;
+    use crate::domain::checkpoint::Direction;
+    use crate::domain::lang::Lang;
+    use crate::domain::score::StepResult;
+    use crate::edges::sessions;
+
+    const SESSION: &str = r#"
+name = "Three"
+checkpoint = "lo-wu"
+direction = "exit"
+[[step]]
+after = "10s"
+traveller = "hk-resident"
+expect = "approve"
+[[step]]
+after = "20s"
+faults = ["service-down", "clock-skew:+5s"]
+traveller = "watch-list-alert"
+expect = "escalate"
+[[step]]
+after = "5s"
+faults = ["clear"]
+code = "corrupt-frame"
+expect = "none"
+"#;
+
+    fn setup(report: Option<PathBuf>) -> (State, TestIssuer) {
+        let names: HashSet<String> = ["hk-resident", "watch-list-alert"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let session = sessions::parse(SESSION, "t.toml", &names).unwrap();
+        let issuer = TestIssuer::new();
+        let mut state = testkit::state(Direction::Exit, Lang::En, &issuer);
+        state.training = Some(Training::new(Arc::new(session), state.now, report));
+        (state, issuer)
+    }
+
+    fn at(state: &mut State, secs: i64, msg: Msg) -> Vec<Effect> {
+        let now = testkit::now() + TimeDelta::seconds(secs);
+        update(state, msg, now)
+    }
+
+    fn training(state: &State) -> &Training {
+        state.training.as_ref().unwrap()
+    }
+
+    #[test]
+    fn steps_come_when_due_and_when_the_lane_is_free_and_are_judged() {
+        let (mut state, issuer) = setup(Some(PathBuf::from("/tmp/report.json")));
+        assert!(
+            at(&mut state, 9, Msg::Tick)
+                .iter()
+                .all(|e| *e == Effect::CheckHealth)
+        );
+        let effects = at(&mut state, 10, Msg::Tick);
+        assert!(
+            effects.contains(&Effect::TrainFaults {
+                down: false,
+                skew: 0
+            }),
+            "{effects:?}"
+        );
+        assert!(
+            effects
+                .iter()
+                .any(|e| matches!(e, Effect::TrainPresent { step: 1, .. })),
+            "{effects:?}"
+        );
+        // The phone shows the code; the traveller is read and answered as the service would.
+        state.now = testkit::now() + TimeDelta::seconds(10);
+        testkit::present(&mut state, &issuer, &testkit::traveller("T01"), 1);
+        // Not due yet, and the lane is busy anyway.
+        assert!(
+            !at(&mut state, 40, Msg::Tick)
+                .iter()
+                .any(|e| matches!(e, Effect::TrainPresent { .. }))
+        );
+        let effects = at(&mut state, 42, Msg::Key(Key::char('a')));
+        assert_eq!(training(&state).steps[0].result, StepResult::Right);
+        assert_eq!(training(&state).steps[0].seconds, Some(32.0));
+        // Step 2 was due 20 s after step 1 came: it comes as soon as step 1 is decided.
+        assert!(
+            effects.contains(&Effect::TrainFaults {
+                down: true,
+                skew: 5
+            }),
+            "{effects:?}"
+        );
+        assert!(
+            effects
+                .iter()
+                .any(|e| matches!(e, Effect::TrainPresent { step: 2, .. })),
+            "{effects:?}"
+        );
+        // Skipping an undecided step records it as such and brings the next.
+        state.now = testkit::now() + TimeDelta::seconds(44);
+        testkit::present(&mut state, &issuer, &testkit::traveller("T11"), 2);
+        let effects = at(&mut state, 45, Msg::Key(Key::char('s')));
+        assert_eq!(training(&state).steps[1].result, StepResult::NoDecision);
+        assert!(
+            effects.contains(&Effect::TrainFaults {
+                down: false,
+                skew: 0
+            }),
+            "{effects:?}"
+        );
+        assert!(
+            effects
+                .iter()
+                .any(|e| matches!(e, Effect::TrainPresent { step: 3, .. }))
+        );
+        // A corrupt frame: nothing read, nothing to decide, right; then the score card.
+        let effects = at(
+            &mut state,
+            46,
+            Msg::TrainShown {
+                step: 3,
+                code: None,
+            },
+        );
+        assert_eq!(training(&state).steps[2].result, StepResult::Right);
+        assert!(
+            effects
+                .iter()
+                .any(|e| matches!(e, Effect::WriteReport { .. })),
+            "{effects:?}"
+        );
+        assert_eq!(state.dialog, Some(Dialog::ScoreCard));
+        let report = training(&state).report.as_ref().unwrap();
+        assert!((report.score - 2.0 / 3.0).abs() < 1e-9);
+        assert_eq!(report.no_decision, 1);
+        // Restart from the score card.
+        let effects = at(&mut state, 50, Msg::Key(Key::ctrl('r')));
+        assert!(effects.contains(&Effect::TrainClock { paused: false }));
+        assert!(training(&state).steps.is_empty() && training(&state).report.is_none());
+        assert_eq!(state.dialog, None);
+    }
+
+    #[test]
+    fn a_paused_session_presents_nothing_until_resumed() {
+        let (mut state, _) = setup(None);
+        assert_eq!(
+            at(&mut state, 1, Msg::Key(Key::char('p'))),
+            vec![Effect::TrainClock { paused: true }]
+        );
+        assert!(training(&state).paused);
+        assert!(
+            !at(&mut state, 60, Msg::Tick)
+                .iter()
+                .any(|e| matches!(e, Effect::TrainPresent { .. }))
+        );
+        assert!(
+            at(&mut state, 61, Msg::Key(Key::char('s'))).is_empty(),
+            "no skipping while paused"
+        );
+        assert_eq!(
+            at(&mut state, 62, Msg::Key(Key::char('p'))),
+            vec![Effect::TrainClock { paused: false }]
+        );
+        assert!(
+            at(&mut state, 63, Msg::Tick)
+                .iter()
+                .any(|e| matches!(e, Effect::TrainPresent { step: 1, .. }))
+        );
+    }
+
+    #[test]
+    fn a_stale_trust_list_fault_shows_in_the_checks() {
+        let (mut state, issuer) = setup(None);
+        state.training.as_mut().unwrap().stale = true;
+        testkit::present(&mut state, &issuer, &testkit::traveller("T01"), 1);
+        let p = state.current.as_ref().unwrap();
+        let check = p
+            .checks
+            .iter()
+            .find(|c| c.id == "trust-list-fresh")
+            .unwrap();
+        assert_eq!(check.outcome, Outcome::Warning);
+    }
+}
