@@ -181,3 +181,87 @@ fn a_training_session_plays_on_screen_and_ends_with_a_score_card() {
     assert_eq!(report["score"], 1.0, "{report:#}");
     assert_eq!(report["steps"].as_array().unwrap().len(), 4);
 }
+
+/// `lanedesk demo --record` saves what happened as a session; `train` replays it, and the
+/// decisions the officer made score full marks against it.
+#[test]
+fn a_recorded_demo_session_replays_and_scores() {
+    let dir = tempfile::tempdir().unwrap();
+    let recorded = dir.path().join("recorded.toml");
+    let log = dir.path().join("demo.log");
+    let mut term = Pty::lanedesk(
+        &[
+            "demo",
+            "--record",
+            recorded.to_str().unwrap(),
+            "--log",
+            log.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    term.wait_for(&["Waiting for a code", "online"], Duration::from_secs(60));
+    term.press("3");
+    term.wait_for(
+        &["LI Minghua", "Exit-Entry Permit"],
+        Duration::from_secs(60),
+    );
+    term.press("a");
+    term.wait_for(&["APPROVED"], Duration::from_secs(30));
+    term.press("5");
+    term.wait_for(
+        &["ZHANG Wei", "endorsement expired"],
+        Duration::from_secs(60),
+    );
+    term.press("f");
+    term.wait_for(&["Flag this traveller"], Duration::from_secs(10));
+    term.press("2");
+    term.press("\r");
+    term.wait_for(&["FLAGGED"], Duration::from_secs(30));
+    term.press("x");
+    term.wait_for(&["REFUSED"], Duration::from_secs(60));
+    term.press("e");
+    term.wait_for(&["Escalate to second line"], Duration::from_secs(10));
+    term.press("\r");
+    term.wait_for(&["ESCALATED"], Duration::from_secs(30));
+    term.press("q");
+    assert!(term.wait_exit(Duration::from_secs(30)));
+
+    let text = std::fs::read_to_string(&recorded).unwrap();
+    assert!(
+        text.contains("traveller = \"T03\"\nexpect = \"approve\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("traveller = \"T05\"\nexpect = \"flag\"\nreasons = [\"document-problem\"]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("code = \"forged\"\ntraveller = \"T05\"\nexpect = \"escalate\""),
+        "{text}"
+    );
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_lanedesk"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let expected = run(&["train", recorded.to_str().unwrap(), "--expected"]);
+    let decisions = dir.path().join("decisions.toml");
+    std::fs::write(&decisions, expected).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&run(&[
+        "train",
+        recorded.to_str().unwrap(),
+        "--decisions",
+        decisions.to_str().unwrap(),
+    ]))
+    .unwrap();
+    assert_eq!(report["score"], 1.0, "{report:#}");
+    assert_eq!(report["steps"].as_array().unwrap().len(), 3);
+}

@@ -34,6 +34,12 @@ pub struct LookArgs {
     /// Keys to play with delays, for unattended demos (`wait 2`, `press 1`, `type note`).
     #[arg(long)]
     script: Option<PathBuf>,
+    /// Save what happens (codes read, checks, decisions, timings) as a training session.
+    #[arg(long)]
+    record: Option<PathBuf>,
+    /// With --record: replace each traveller with the fixture traveller whose checks match.
+    #[arg(long, requires = "record")]
+    scrub: bool,
 }
 
 #[derive(Debug, Args)]
@@ -152,6 +158,7 @@ pub fn demo(args: DemoArgs) -> ExitCode {
             fixtures,
             script,
             state_dir: args.state.clone(),
+            recording: args.look.record.clone().map(|p| (p, args.look.scrub)),
         })
     })();
     match prepared.and_then(demo::run) {
@@ -252,6 +259,7 @@ fn prepare_lane(args: LaneArgs) -> Result<LaneOptions, String> {
             .state
             .or(file.state_dir)
             .unwrap_or_else(lane::default_state_dir),
+        recording: args.look.record.clone().map(|p| (p, args.look.scrub)),
     })
 }
 

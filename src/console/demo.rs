@@ -29,6 +29,8 @@ pub struct DemoOptions {
     pub script: Vec<Step>,
     /// Keep the audit log and outbox here instead of in a temporary folder.
     pub state_dir: Option<PathBuf>,
+    /// `--record FILE`, and whether to `--scrub` it.
+    pub recording: Option<(PathBuf, bool)>,
 }
 
 /// The fixtures folder: `./fixtures` when run from a checkout, else the one built in.
@@ -86,6 +88,7 @@ async fn run_async(options: DemoOptions) -> Result<(), String> {
         script: options.script,
         demo: Some(demo),
         training: None,
+        recording: options.recording.clone(),
         state_dir: options
             .state_dir
             .clone()

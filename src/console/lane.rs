@@ -219,6 +219,8 @@ pub struct LaneOptions {
     pub source: FrameSourceChoice,
     pub script: Vec<super::script::Step>,
     pub state_dir: PathBuf,
+    /// `--record FILE`, and whether to `--scrub` it.
+    pub recording: Option<(PathBuf, bool)>,
 }
 
 pub enum FrameSourceChoice {
@@ -248,6 +250,7 @@ pub fn run(options: LaneOptions) -> Result<(), String> {
             script: options.script,
             demo: None,
             training: None,
+            recording: options.recording.clone(),
             state_dir: options.state_dir,
         };
         let source = move || match options.source {

@@ -15,6 +15,7 @@ pub mod keymap;
 pub mod lane;
 pub mod msg;
 pub mod panes;
+pub mod record;
 pub mod runtime;
 pub mod script;
 pub mod state;

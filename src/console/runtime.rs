@@ -81,6 +81,8 @@ pub struct Setup {
     pub demo: Option<super::effects::DemoWorld>,
     /// A training session to play (and where to write its report), with its levers.
     pub training: Option<(super::training::Training, super::effects::TrainingLink)>,
+    /// `--record FILE [--scrub]`.
+    pub recording: Option<(std::path::PathBuf, bool)>,
     /// Where the audit log, the outbox, hand-offs and the cached trust list live.
     pub state_dir: std::path::PathBuf,
 }
@@ -121,6 +123,12 @@ where
         state.demo = Some(super::state::DemoState::default());
     }
     state.training = training;
+    if let Some((path, scrub)) = setup.recording {
+        let stand_ins = scrub.then(|| {
+            super::record::stand_ins(&state.lane, &super::demo::default_fixtures(), clock.now())
+        });
+        state.recording = Some(super::record::Recording::new(path, clock.now(), stand_ins));
+    }
     // Offline from the start, codes are still checked with the last trust list fetched.
     match crate::edges::trust_cache::load(&super::effects::trust_cache_path(&setup.state_dir)) {
         Ok(cached) => state.trust = cached,

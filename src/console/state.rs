@@ -312,6 +312,8 @@ pub struct State {
     pub notice: Option<Notice>,
     pub demo: Option<DemoState>,
     pub training: Option<super::training::Training>,
+    /// `--record`: what happened, saved as a training session after each decision.
+    pub recording: Option<super::record::Recording>,
     pub next_request: u64,
     /// Prefix of this run's decision ids (random per start), so ids never repeat.
     pub session: String,
@@ -348,6 +350,7 @@ impl State {
             notice: None,
             demo: None,
             training: None,
+            recording: None,
             next_request: 1,
             session,
             decisions_made: 0,

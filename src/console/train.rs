@@ -512,6 +512,7 @@ async fn play_async(session: Session, options: PlayOptions) -> Result<(), String
         script: options.script,
         demo: Some(world),
         training: Some((training, link)),
+        recording: None,
         state_dir: dir.path().join("state"),
     };
     let source = move || Ok(Box::new(camera) as Box<dyn FrameSource>);

@@ -663,11 +663,56 @@ fn decide(
         effects.push(Effect::Demo(DemoEffect::HidePhone));
     }
     super::training::decided(state, kind, &given_reasons, overridden);
+    effects.extend(record_step(state, kind, &given_reasons));
     if let Some(code) = state.pending_code.take() {
         effects.extend(begin(state, code));
     }
     effects.extend(super::training::tick(state));
     effects
+}
+
+/// `--record`: the decision and what led to it, and the session file rewritten.
+fn record_step(state: &mut State, kind: DecisionKind, reasons: &[String]) -> Vec<Effect> {
+    use super::record::{RecordedStep, Shown};
+    let Some(p) = state.current.as_ref() else {
+        return vec![];
+    };
+    let owner = |card: Option<CardRef>| {
+        let cards = &state.demo.as_ref()?.cards;
+        cards
+            .iter()
+            .find(|c| Some(c.card) == card)
+            .map(|c| c.traveller.clone())
+    };
+    let shown = match (&p.offline, p.verification()) {
+        (CodeFacts::Refused(CredentialError::Replayed { .. }), _) => Shown::Replay,
+        (CodeFacts::Refused(_), _) => Shown::Forged(owner(p.card)),
+        (_, Some(v)) if v.presented_before.is_some() => Shown::Replay,
+        (_, Some(v)) => Shown::Traveller(crate::domain::text::sanitize(&v.holder.id)),
+        // Nothing the service confirmed: nothing a session could show again.
+        (_, None) => return vec![],
+    };
+    let step = RecordedStep {
+        at: state.now,
+        shown,
+        not_passed: p
+            .checks
+            .iter()
+            .filter(|c| c.outcome != Outcome::Pass)
+            .map(|c| format!("{}:{}", c.id, c.outcome.as_str()))
+            .collect(),
+        decision: kind,
+        reasons: reasons.to_vec(),
+    };
+    let lane = state.lane.clone();
+    let Some(rec) = state.recording.as_mut() else {
+        return vec![];
+    };
+    rec.steps.push(step);
+    vec![Effect::WriteReport {
+        path: rec.path.clone(),
+        json: rec.to_session(lane.checkpoint, lane.direction, &lane.lane),
+    }]
 }
 
 fn dialog_key(state: &mut State, dialog: Dialog, key: Key) -> Vec<Effect> {
