@@ -163,7 +163,7 @@ pub fn stand_ins(
     fixtures: &std::path::Path,
     now: DateTime<Utc>,
 ) -> Vec<Stand> {
-    use crate::domain::checks::{CodeFacts, LaneContext, Outcome, Record, ServiceFacts, evaluate};
+    use crate::domain::checks::{CodeFacts, LaneContext, ServiceFacts, evaluate};
     let today = crate::domain::clock::local_date(now);
     let Ok(travellers) = crate::edges::fixtures::load(fixtures, today) else {
         return vec![];
@@ -176,24 +176,15 @@ pub fn stand_ins(
     travellers
         .iter()
         .map(|t| {
-            let record = Record {
-                card_status: t.card_status,
-                holder: &t.holder,
-                documents: &t.documents,
-                crossings: &t.crossings,
-                alerts: &t.alerts,
-                presented_before: None,
-            };
-            let not_passed = evaluate(
+            let checks = evaluate(
                 ctx,
                 &CodeFacts::Genuine,
-                ServiceFacts::Answered(record),
+                ServiceFacts::Answered(t.record()),
                 today,
-            )
-            .into_iter()
-            .filter(|c| c.outcome != Outcome::Pass)
-            .map(|c| format!("{}:{}", c.id, c.outcome.as_str()))
-            .collect();
+            );
+            let not_passed = crate::domain::checks::not_passed(&checks)
+                .into_iter()
+                .collect();
             Stand {
                 id: t.holder.id.clone(),
                 not_passed,

@@ -12,7 +12,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
-use crate::domain::checks::{Outcome, suggest};
+use crate::domain::checks::suggest;
 use crate::domain::clock::{Clock, ManualClock, local_date};
 use crate::domain::credential::{self, Claims};
 use crate::domain::decision::DecisionKind;
@@ -327,11 +327,7 @@ pub async fn replay(
         let (suggested, not_passed) = match &state.current {
             Some(p) if code.is_some() => (
                 Some(suggest(&p.checks).as_str().to_owned()),
-                p.checks
-                    .iter()
-                    .filter(|c| c.outcome != Outcome::Pass)
-                    .map(|c| format!("{}:{}", c.id, c.outcome.as_str()))
-                    .collect(),
+                crate::domain::checks::not_passed(&p.checks),
             ),
             _ => (None, vec![]),
         };

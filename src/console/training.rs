@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::domain::checks::{Outcome, suggest};
+use crate::domain::checks::suggest;
 use crate::domain::decision::DecisionKind;
 use crate::domain::score::{self, Given, Wanted};
 use crate::edges::sessions::{Fault, Session};
@@ -151,11 +151,7 @@ fn record(state: &mut State, number: usize, given: Option<(DecisionKind, Vec<Str
     let (suggested, not_passed) = match &state.current {
         Some(p) => (
             Some(suggest(&p.checks).as_str().to_owned()),
-            p.checks
-                .iter()
-                .filter(|c| c.outcome != Outcome::Pass)
-                .map(|c| format!("{}:{}", c.id, c.outcome.as_str()))
-                .collect(),
+            crate::domain::checks::not_passed(&p.checks),
         ),
         None => (None, vec![]),
     };
@@ -480,6 +476,6 @@ expect = "none"
             .iter()
             .find(|c| c.id == "trust-list-fresh")
             .unwrap();
-        assert_eq!(check.outcome, Outcome::Warning);
+        assert_eq!(check.outcome, crate::domain::checks::Outcome::Warning);
     }
 }

@@ -627,12 +627,7 @@ fn decide(
         },
         delivery_error: None,
     };
-    let not_passed = p
-        .checks
-        .iter()
-        .filter(|c| c.outcome != Outcome::Pass)
-        .map(|c| format!("{}:{}", c.id, c.outcome.as_str()))
-        .collect();
+    let not_passed = crate::domain::checks::not_passed(&p.checks);
     let suggested = Some(checks::suggest(&p.checks).as_str().to_owned());
     let mut effects = vec![Effect::Record(Box::new(RecordedDecision {
         request: DecisionRequest {
@@ -695,12 +690,7 @@ fn record_step(state: &mut State, kind: DecisionKind, reasons: &[String]) -> Vec
     let step = RecordedStep {
         at: state.now,
         shown,
-        not_passed: p
-            .checks
-            .iter()
-            .filter(|c| c.outcome != Outcome::Pass)
-            .map(|c| format!("{}:{}", c.id, c.outcome.as_str()))
-            .collect(),
+        not_passed: crate::domain::checks::not_passed(&p.checks),
         decision: kind,
         reasons: reasons.to_vec(),
     };

@@ -31,6 +31,20 @@ pub struct Traveller {
     pub portrait: Vec<u8>,
 }
 
+impl Traveller {
+    /// The traveller's record as the first-line checks read it (never presented before).
+    pub fn record(&self) -> crate::domain::checks::Record<'_> {
+        crate::domain::checks::Record {
+            card_status: self.card_status,
+            holder: &self.holder,
+            documents: &self.documents,
+            crossings: &self.crossings,
+            alerts: &self.alerts,
+            presented_before: None,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum FixtureError {
     #[error(

@@ -410,6 +410,15 @@ pub fn suggest(checks: &[Check]) -> Suggestion {
     }
 }
 
+/// The checks that did not pass, as `id:outcome`: what reports and the audit log keep.
+pub fn not_passed(checks: &[Check]) -> Vec<String> {
+    checks
+        .iter()
+        .filter(|c| c.outcome != Outcome::Pass)
+        .map(|c| format!("{}:{}", c.id, c.outcome.as_str()))
+        .collect()
+}
+
 /// Whether approving needs an override reason: something failed or could not be checked.
 pub fn approval_needs_override(checks: &[Check]) -> bool {
     checks

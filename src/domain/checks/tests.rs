@@ -27,14 +27,7 @@ fn travellers() -> Vec<Traveller> {
 }
 
 fn record(t: &Traveller) -> Record<'_> {
-    Record {
-        card_status: t.card_status,
-        holder: &t.holder,
-        documents: &t.documents,
-        crossings: &t.crossings,
-        alerts: &t.alerts,
-        presented_before: None,
-    }
+    t.record()
 }
 
 /// The checks that did not pass, as `id:outcome`, and the suggestion.
