@@ -52,6 +52,7 @@ pub enum Effect {
     /// Training: the faults in force (the service unreachable, the lane's clock off).
     TrainFaults {
         down: bool,
+        slow: bool,
         skew: i64,
     },
     /// Training: put a step's code on the phone.
@@ -120,6 +121,8 @@ pub struct DemoWorld {
 pub struct TrainingLink {
     pub down: Arc<std::sync::atomic::AtomicBool>,
     pub down_client: Arc<ServiceClient>,
+    pub slow: Arc<std::sync::atomic::AtomicBool>,
+    pub slow_client: Arc<ServiceClient>,
     pub clock: Arc<crate::domain::clock::VirtualClock>,
     pub lane_clock: Arc<crate::domain::clock::SkewedClock<crate::domain::clock::VirtualClock>>,
 }
@@ -196,6 +199,7 @@ impl EffectRunner {
     fn service(&self) -> &ServiceClient {
         match &self.training {
             Some(t) if t.down.load(std::sync::atomic::Ordering::SeqCst) => &t.down_client,
+            Some(t) if t.slow.load(std::sync::atomic::Ordering::SeqCst) => &t.slow_client,
             _ => &self.client,
         }
     }
@@ -298,9 +302,10 @@ impl EffectRunner {
                 None
             }
             Effect::Demo(demo) => self.demo(demo).await,
-            Effect::TrainFaults { down, skew } => {
+            Effect::TrainFaults { down, slow, skew } => {
                 if let Some(t) = &self.training {
                     t.down.store(down, std::sync::atomic::Ordering::SeqCst);
+                    t.slow.store(slow, std::sync::atomic::Ordering::SeqCst);
                     t.lane_clock.set_skew(skew);
                 }
                 None

@@ -30,6 +30,8 @@ use super::state::{Dialog, FLAG_REASONS, LaneInfo, REFERRAL_REASONS, State};
 use super::update::update;
 
 const TOKEN: &str = "training-lane-token";
+/// How long the struggling service of a `service-slow` step takes to answer.
+const SLOW_DELAY: Duration = Duration::from_millis(1500);
 /// A stale trust list is this old.
 const STALE_AGE: i64 = 30 * 3600;
 
@@ -243,13 +245,19 @@ pub async fn replay(
         .and_then(|l| l.local_addr())
         .map_err(|e| e.to_string())?;
     let (tx, _rx) = mpsc::unbounded_channel();
+    let slow_url = spawn_slow_proxy(running.url.clone(), SLOW_DELAY).await?;
     let mut runners = Vec::new();
-    for (name, url) in [
-        ("up", running.url.clone()),
-        ("down", format!("http://{closed}")),
+    for (name, url, timeout) in [
+        ("up", running.url.clone(), Duration::from_millis(500)),
+        (
+            "down",
+            format!("http://{closed}"),
+            Duration::from_millis(500),
+        ),
+        ("slow", slow_url, Duration::from_secs(2)),
     ] {
         let mut config = ClientConfig::new(&url).lane_token(TOKEN);
-        config.timeout = Duration::from_millis(500);
+        config.timeout = timeout;
         let client = Arc::new(ServiceClient::new(&config).map_err(|e| e.to_string())?);
         runners.push(EffectRunner::start(
             client,
@@ -277,7 +285,7 @@ pub async fn replay(
         .into_iter()
         .flat_map(|c| [(c.traveller.clone(), c.card), (c.scenario.clone(), c.card)])
         .collect();
-    let (mut down, mut skew, mut stale) = (false, 0i64, false);
+    let (mut down, mut slow, mut skew, mut stale) = (false, false, 0i64, false);
     let mut last_code: Option<String> = None;
     let mut steps = Vec::new();
     for step in &session.steps {
@@ -285,9 +293,10 @@ pub async fn replay(
         for fault in &step.faults {
             match fault {
                 Fault::ServiceDown => down = true,
+                Fault::ServiceSlow => slow = true,
                 Fault::ClockSkew(s) => skew = *s,
                 Fault::StaleTrustList => stale = true,
-                Fault::Clear => (down, skew, stale) = (false, 0, false),
+                Fault::Clear => (down, slow, skew, stale) = (false, false, 0, false),
             }
         }
         let now = clock.now() + TimeDelta::seconds(skew);
@@ -315,7 +324,13 @@ pub async fn replay(
         }
         if let Some(text) = &code {
             last_code = Some(text.clone());
-            let runner = &runners[usize::from(down)];
+            let runner = &runners[if down {
+                1
+            } else if slow {
+                2
+            } else {
+                0
+            }];
             for effect in update(&mut state, Msg::CodeRead { text: text.clone() }, now) {
                 if let Effect::Verify { .. } = effect
                     && let Some(msg) = runner.perform(effect).await
@@ -482,6 +497,11 @@ async fn play_async(session: Session, options: PlayOptions) -> Result<(), String
     let mut down = ClientConfig::new(&format!("http://{closed}")).lane_token(TOKEN);
     down.timeout = Duration::from_millis(500);
     let down_client = Arc::new(ServiceClient::new(&down).map_err(|e| e.to_string())?);
+    let slow_url = spawn_slow_proxy(running.url.clone(), SLOW_DELAY).await?;
+    let slow_client = Arc::new(
+        ServiceClient::new(&ClientConfig::new(&slow_url).lane_token(TOKEN))
+            .map_err(|e| e.to_string())?,
+    );
     let camera = SyntheticCamera::new(Scene::default(), super::demo::DEMO_FPS);
     let world = super::effects::DemoWorld {
         phone: camera.phone(),
@@ -499,6 +519,8 @@ async fn play_async(session: Session, options: PlayOptions) -> Result<(), String
     let link = super::effects::TrainingLink {
         down: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         down_client,
+        slow: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        slow_client,
         clock,
         lane_clock: lane_clock.clone(),
     };
@@ -516,4 +538,52 @@ async fn play_async(session: Session, options: PlayOptions) -> Result<(), String
     running.shutdown().await;
     drop(dir);
     result.map(|_| ())
+}
+
+/// A struggling service for `service-slow`: every request is passed on to `target` after
+/// `delay`, on a port of its own on 127.0.0.1. Returns its base URL.
+pub async fn spawn_slow_proxy(target: String, delay: Duration) -> Result<String, String> {
+    use axum::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+    use axum::response::IntoResponse;
+    let client = reqwest::Client::builder()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
+        let (client, target) = (client.clone(), target.clone());
+        async move {
+            tokio::time::sleep(delay).await;
+            let (parts, body) = req.into_parts();
+            let bytes = axum::body::to_bytes(body, 1 << 20)
+                .await
+                .unwrap_or_default();
+            let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+            let mut forward = client
+                .request(parts.method, format!("{target}{path}"))
+                .body(bytes);
+            for name in [AUTHORIZATION, CONTENT_TYPE, ACCEPT] {
+                if let Some(v) = parts.headers.get(&name) {
+                    forward = forward.header(name, v);
+                }
+            }
+            match forward.send().await {
+                Ok(resp) => {
+                    let status = resp.status();
+                    let kind = resp.headers().get(CONTENT_TYPE).cloned();
+                    let body = resp.bytes().await.unwrap_or_default();
+                    let mut out = (status, body).into_response();
+                    if let Some(k) = kind {
+                        out.headers_mut().insert(CONTENT_TYPE, k);
+                    }
+                    out
+                }
+                Err(_) => axum::http::StatusCode::BAD_GATEWAY.into_response(),
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| e.to_string())?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(format!("http://{addr}"))
 }

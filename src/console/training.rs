@@ -30,6 +30,7 @@ pub struct Training {
     pub steps: Vec<StepReport>,
     pub last_code: Option<String>,
     pub down: bool,
+    pub slow: bool,
     pub skew: i64,
     pub stale: bool,
     /// Where to write the report when the session ends.
@@ -53,6 +54,7 @@ impl Training {
             steps: vec![],
             last_code: None,
             down: false,
+            slow: false,
             skew: 0,
             stale: false,
             report_path,
@@ -100,14 +102,16 @@ pub fn tick(state: &mut State) -> Vec<Effect> {
     for fault in &step.faults {
         match fault {
             Fault::ServiceDown => t.down = true,
+            Fault::ServiceSlow => t.slow = true,
             Fault::ClockSkew(s) => t.skew = *s,
             Fault::StaleTrustList => t.stale = true,
-            Fault::Clear => (t.down, t.skew, t.stale) = (false, 0, false),
+            Fault::Clear => (t.down, t.slow, t.skew, t.stale) = (false, false, 0, false),
         }
     }
     t.on_screen = Some((step.number, now));
     let mut effects = vec![Effect::TrainFaults {
         down: t.down,
+        slow: t.slow,
         skew: t.skew,
     }];
     effects.push(Effect::TrainPresent {
@@ -283,6 +287,7 @@ pub fn restart(state: &mut State) -> Vec<Effect> {
     vec![
         Effect::TrainFaults {
             down: false,
+            slow: false,
             skew: 0,
         },
         Effect::TrainClock { paused: false },
@@ -357,6 +362,7 @@ expect = "none"
         assert!(
             effects.contains(&Effect::TrainFaults {
                 down: false,
+                slow: false,
                 skew: 0
             }),
             "{effects:?}"
@@ -383,6 +389,7 @@ expect = "none"
         assert!(
             effects.contains(&Effect::TrainFaults {
                 down: true,
+                slow: false,
                 skew: 5
             }),
             "{effects:?}"
@@ -401,6 +408,7 @@ expect = "none"
         assert!(
             effects.contains(&Effect::TrainFaults {
                 down: false,
+                slow: false,
                 skew: 0
             }),
             "{effects:?}"

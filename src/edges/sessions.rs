@@ -53,6 +53,8 @@ pub enum Present {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
     ServiceDown,
+    /// The service answers, but only after a second and a half.
+    ServiceSlow,
     /// The lane's clock is this many seconds off.
     ClockSkew(i64),
     /// The lane's trust list was fetched more than a day ago.
@@ -156,6 +158,7 @@ fn fault(text: &str) -> Option<Fault> {
     let t = text.trim();
     match t {
         "service-down" => Some(Fault::ServiceDown),
+        "service-slow" => Some(Fault::ServiceSlow),
         "stale-trust-list" => Some(Fault::StaleTrustList),
         "clear" | "none" => Some(Fault::Clear),
         _ => {
@@ -300,7 +303,7 @@ pub fn parse(
             .faults
             .iter()
             .map(|f| fault(f.get_ref()).ok_or_else(|| {
-                err(f.span().start, format!("step {number}: unknown fault {:?}: use service-down, clock-skew:+90s, stale-trust-list or clear", f.get_ref()))
+                err(f.span().start, format!("step {number}: unknown fault {:?}: use service-down, service-slow, clock-skew:+90s, stale-trust-list or clear", f.get_ref()))
             }))
             .collect::<Result<Vec<_>, _>>()?;
         let kind = |s: &Spanned<String>| -> Result<Option<DecisionKind>, SessionError> {
@@ -373,7 +376,7 @@ expect = "approve"
 [[step]]
 after = "1m30s"
 code = "replay"
-faults = ["service-down", "clock-skew:-45s"]
+faults = ["service-down", "clock-skew:-45s", "service-slow"]
 expect = "escalate"
 accept = ["flag"]
 reasons = ["forged-code"]
@@ -387,7 +390,11 @@ reasons = ["forged-code"]
         assert_eq!(s.steps[1].present, Present::Replay);
         assert_eq!(
             s.steps[1].faults,
-            vec![Fault::ServiceDown, Fault::ClockSkew(-45)]
+            vec![
+                Fault::ServiceDown,
+                Fault::ClockSkew(-45),
+                Fault::ServiceSlow
+            ]
         );
         assert_eq!(s.steps[1].expect.accept, vec![DecisionKind::Flag]);
         assert_eq!(s.start, NaiveTime::from_hms_opt(9, 0, 0).unwrap());
