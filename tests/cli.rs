@@ -273,6 +273,12 @@ fn every_command_explains_itself_with_an_example() {
         vec!["issuer", "serve", "--help"],
         vec!["issuer", "mint", "--help"],
         vec!["verify", "--help"],
+        vec!["demo", "--help"],
+        vec!["lane", "--help"],
+        vec!["train", "--help"],
+        vec!["audit", "verify", "--help"],
+        vec!["themes", "check", "--help"],
+        vec!["config", "check", "--help"],
     ] {
         let (code, out, _) = run(lanedesk().args(&args));
         assert_eq!(code, 0, "{args:?}");

@@ -109,6 +109,9 @@ pub struct LaneArgs {
 #[derive(Debug, Subcommand)]
 pub enum ThemesCommand {
     /// Check a theme file (or every built-in theme) and report problems with line numbers.
+    #[command(
+        after_help = "Examples:\n  lanedesk themes check\n  lanedesk themes check ~/.config/lanedesk/themes/night.toml"
+    )]
     Check { file: Option<PathBuf> },
     /// List the built-in themes.
     List,
@@ -117,6 +120,7 @@ pub enum ThemesCommand {
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
     /// Check a lane configuration file (default: ~/.config/lanedesk/lane.toml).
+    #[command(after_help = "Example:\n  lanedesk config check /etc/lanedesk/lane.toml")]
     Check { file: Option<PathBuf> },
 }
 
