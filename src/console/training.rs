@@ -87,7 +87,8 @@ pub fn tick(state: &mut State) -> Vec<Effect> {
     let Some(t) = state.training.as_mut() else {
         return vec![];
     };
-    if t.paused || t.report.is_some() || busy {
+    // A step stays on until it is dealt with: its code may take a while to be read.
+    if t.paused || t.report.is_some() || busy || t.on_screen.is_some() {
         return vec![];
     }
     if t.next >= t.session.steps.len() {
@@ -263,10 +264,8 @@ pub fn skip(state: &mut State) -> Vec<Effect> {
         return vec![];
     }
     t.due = now;
-    // A traveller left undecided is recorded as such.
-    if let Some((step, _)) = t.on_screen
-        && state.undecided()
-    {
+    // A traveller left undecided (or whose code was never read) is recorded as such.
+    if let Some((step, _)) = t.on_screen {
         record(state, step, None);
         state.current = None;
     }
@@ -443,6 +442,30 @@ expect = "none"
         assert!(effects.contains(&Effect::TrainClock { paused: false }));
         assert!(training(&state).steps.is_empty() && training(&state).report.is_none());
         assert_eq!(state.dialog, None);
+    }
+
+    #[test]
+    fn a_step_whose_code_is_not_read_yet_holds_the_next_back_until_skipped() {
+        let (mut state, _) = setup(None);
+        assert!(
+            at(&mut state, 10, Msg::Tick)
+                .iter()
+                .any(|e| matches!(e, Effect::TrainPresent { step: 1, .. }))
+        );
+        // The camera has not read it yet (a slow machine, a shaky hand): step 2 waits.
+        assert!(
+            !at(&mut state, 60, Msg::Tick)
+                .iter()
+                .any(|e| matches!(e, Effect::TrainPresent { .. }))
+        );
+        let effects = at(&mut state, 61, Msg::Key(Key::char('s')));
+        assert!(
+            effects
+                .iter()
+                .any(|e| matches!(e, Effect::TrainPresent { step: 2, .. })),
+            "{effects:?}"
+        );
+        assert_eq!(training(&state).steps[0].result, StepResult::NoDecision);
     }
 
     #[test]
