@@ -177,10 +177,21 @@ fn fact_lines(state: &State, p: &Presentation, lang: Lang, theme: &Theme) -> Vec
             return lines;
         }
         Lookup::Failed(f) => {
-            lines.push(Line::styled(
-                sanitize(&f.message),
-                theme.fg(if f.offline { Role::Unknown } else { Role::Fail }),
-            ));
+            // A headline in the officer's language, what they can do, then the client's
+            // own words (English, technical) for whoever fixes the network.
+            let (headline, role) = match (f.offline, &f.code) {
+                (true, _) => (L::LookupOffline, Role::Unknown),
+                (false, Some(_)) => (L::LookupRefused, Role::Fail),
+                (false, None) => (L::LookupUnusable, Role::Unknown),
+            };
+            lines.push(Line::styled(headline.get(lang), bold(theme.fg(role))));
+            if role == Role::Unknown {
+                lines.push(Line::styled(
+                    L::LookupWhatNow.get(lang),
+                    theme.fg(Role::Text),
+                ));
+            }
+            lines.push(Line::styled(sanitize(&f.message), theme.fg(Role::Muted)));
             return lines;
         }
         Lookup::NotAsked => return lines,
