@@ -4,13 +4,14 @@
 //! pending the console keeps taking keys: it never waits on the network.
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::post;
-use lanedesk::console::effects::{Effect, EffectRunner};
+use lanedesk::console::effects::{Effect, EffectRunner, TrainingLink};
 use lanedesk::console::keymap::{Key, KeyCode};
 use lanedesk::console::msg::Msg;
 use lanedesk::console::state::{Delivery, Dialog, Lookup, ServiceState, State};
@@ -18,7 +19,7 @@ use lanedesk::console::testkit::{self, TestIssuer};
 use lanedesk::console::update::update;
 use lanedesk::domain::checkpoint::Direction;
 use lanedesk::domain::checks::Outcome;
-use lanedesk::domain::clock::{Clock, ManualClock};
+use lanedesk::domain::clock::{Clock, ManualClock, SkewedClock, VirtualClock};
 use lanedesk::domain::lang::Lang;
 use lanedesk::edges::client::{ClientConfig, ServiceClient};
 use lanedesk::edges::issuer::{self, Issuer, IssuerOptions};
@@ -39,6 +40,28 @@ fn closed_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// The reference service on 127.0.0.1 (`port` 0 for any free one), with the fixtures.
+async fn reference_service(port: u16) -> (Arc<Issuer>, issuer::RunningIssuer, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(testkit::now()));
+    let service = Arc::new(
+        Issuer::open(
+            &IssuerOptions::new(dir.path().join("s.sqlite"), fixtures, TOKEN),
+            clock,
+        )
+        .unwrap(),
+    );
+    let running = issuer::spawn(
+        service.clone(),
+        format!("127.0.0.1:{port}").parse().unwrap(),
+        None,
+    )
+    .await
+    .unwrap();
+    (service, running, dir)
 }
 
 struct Rig {
@@ -257,23 +280,7 @@ async fn a_decision_made_offline_is_recorded_and_delivered_when_the_service_retu
     assert_eq!(rig.state.outbox_waiting, 1);
 
     // The service comes back on the same address; the outbox delivers on its next try.
-    let dir = tempfile::tempdir().unwrap();
-    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(testkit::now()));
-    let service = Arc::new(
-        Issuer::open(
-            &IssuerOptions::new(dir.path().join("s.sqlite"), fixtures, TOKEN),
-            clock,
-        )
-        .unwrap(),
-    );
-    let running = issuer::spawn(
-        service.clone(),
-        format!("127.0.0.1:{port}").parse().unwrap(),
-        None,
-    )
-    .await
-    .unwrap();
+    let (service, running, _dir) = reference_service(port).await;
     while rig.state.history[0].delivery != Delivery::Sent {
         let msg = tokio::time::timeout(Duration::from_secs(30), rig.rx.recv())
             .await
@@ -287,20 +294,87 @@ async fn a_decision_made_offline_is_recorded_and_delivered_when_the_service_retu
 }
 
 #[tokio::test]
+async fn an_outage_drill_holds_decisions_back_until_the_trainer_clears_it() {
+    // Training: the service runs, but the trainer's switch puts a dead address in the lane's
+    // way. The outbox must see the same outage as the lane, or a drill would teach that
+    // decisions always go through.
+    let (service, running, _dir) = reference_service(0).await;
+    let mut rig = Rig::new(&running.url, Duration::from_millis(500));
+    let mut down =
+        ClientConfig::new(&format!("http://127.0.0.1:{}", closed_port())).lane_token(TOKEN);
+    down.timeout = Duration::from_millis(500);
+    let virtual_clock = Arc::new(VirtualClock::new(testkit::now()));
+    let link = TrainingLink {
+        down: Arc::new(AtomicBool::new(false)),
+        down_client: Arc::new(ServiceClient::new(&down).unwrap()),
+        slow: Arc::new(AtomicBool::new(false)),
+        slow_client: Arc::new(
+            ServiceClient::new(&ClientConfig::new(&running.url).lane_token(TOKEN)).unwrap(),
+        ),
+        clock: virtual_clock.clone(),
+        lane_clock: Arc::new(SkewedClock::new(virtual_clock)),
+    };
+    rig.runner = rig.runner.clone().with_training(link);
+    let outage = Effect::TrainFaults {
+        down: true,
+        slow: false,
+        skew: 0,
+    };
+    assert!(rig.runner.perform(outage).await.is_none());
+
+    rig.read_code();
+    rig.settle().await;
+    assert!(matches!(rig.state.service, ServiceState::Offline { .. }));
+    rig.send(Msg::Key(Key::char('f')));
+    rig.send(Msg::Key(Key::char('1')));
+    for effect in rig.send(Msg::Key(Key::plain(KeyCode::Enter))) {
+        rig.runner.run(effect);
+    }
+    // The first delivery attempt fails against the dead address; the decision waits.
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(20), rig.rx.recv())
+            .await
+            .expect("a delivery attempt")
+            .unwrap();
+        let attempt = match &msg {
+            Msg::DecisionSent { result, .. } => Some(result.is_ok()),
+            _ => None,
+        };
+        rig.send(msg);
+        match attempt {
+            Some(false) => break,
+            Some(true) => panic!("delivered through the trainer's outage"),
+            None => {}
+        }
+    }
+    assert_eq!(rig.state.history[0].delivery, Delivery::Recorded);
+    assert_eq!(service.store().count("decisions").unwrap(), 0);
+
+    // The trainer clears the fault; the next health check finds the service and the
+    // decision goes.
+    let clear = Effect::TrainFaults {
+        down: false,
+        slow: false,
+        skew: 0,
+    };
+    assert!(rig.runner.perform(clear).await.is_none());
+    let health = rig.runner.perform(Effect::CheckHealth).await.unwrap();
+    rig.send(health);
+    assert!(matches!(rig.state.service, ServiceState::Online { .. }));
+    while rig.state.history[0].delivery != Delivery::Sent {
+        let msg = tokio::time::timeout(Duration::from_secs(30), rig.rx.recv())
+            .await
+            .expect("delivered in time")
+            .unwrap();
+        rig.send(msg);
+    }
+    assert_eq!(service.store().count("decisions").unwrap(), 1);
+    running.shutdown().await;
+}
+
+#[tokio::test]
 async fn the_same_code_at_two_lanes_is_caught_as_a_replay() {
-    let dir = tempfile::tempdir().unwrap();
-    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(testkit::now()));
-    let service = Arc::new(
-        Issuer::open(
-            &IssuerOptions::new(dir.path().join("s.sqlite"), fixtures, TOKEN),
-            clock.clone(),
-        )
-        .unwrap(),
-    );
-    let running = issuer::spawn(service.clone(), "127.0.0.1:0".parse().unwrap(), None)
-        .await
-        .unwrap();
+    let (service, running, _dir) = reference_service(0).await;
     let code = service.mint(testkit::traveller("T01").card).unwrap().qr;
     let mut lanes = Vec::new();
     for lane in ["L1", "L2"] {

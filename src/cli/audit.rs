@@ -103,11 +103,13 @@ async fn stress(args: StressArgs) -> Result<(), String> {
     let wake = Arc::new(tokio::sync::Notify::new());
     let waiting = Arc::new(std::sync::atomic::AtomicUsize::new(usize::MAX));
     let seen = waiting.clone();
+    let route = client.clone();
     tokio::spawn(delivery::run(
         recorder.clone(),
-        client.clone(),
+        move || route.clone(),
         clock.clone(),
         wake.clone(),
+        Arc::new(tokio::sync::Notify::new()),
         move |e| {
             if let delivery::DeliveryEvent::Waiting(n) = e {
                 seen.store(n, std::sync::atomic::Ordering::SeqCst);

@@ -2,7 +2,7 @@
 //! with a message, so the screen never waits on the network.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
@@ -127,15 +127,37 @@ pub struct TrainingLink {
     pub lane_clock: Arc<crate::domain::clock::SkewedClock<crate::domain::clock::VirtualClock>>,
 }
 
+/// Which client reaches the service now: the lane's own, or in training the one the
+/// trainer's faults put in its place (a closed port, a slow proxy). The lane and its outbox
+/// share one route, so an outage drill holds decisions back as a real outage would.
+#[derive(Clone)]
+struct Route {
+    normal: Arc<ServiceClient>,
+    training: Arc<OnceLock<TrainingLink>>,
+}
+
+impl Route {
+    fn current(&self) -> Arc<ServiceClient> {
+        use std::sync::atomic::Ordering::SeqCst;
+        match self.training.get() {
+            Some(t) if t.down.load(SeqCst) => t.down_client.clone(),
+            Some(t) if t.slow.load(SeqCst) => t.slow_client.clone(),
+            _ => self.normal.clone(),
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct EffectRunner {
-    training: Option<TrainingLink>,
+    route: Route,
     client: Arc<ServiceClient>,
     tx: UnboundedSender<Msg>,
     demo: Option<DemoWorld>,
     clock: Arc<dyn crate::domain::clock::Clock>,
     recorder: Arc<Mutex<Recorder>>,
     wake: Arc<Notify>,
+    /// Cuts delivery's pause after failures short when the service answers again.
+    back_online: Arc<Notify>,
     trust_cache: PathBuf,
 }
 
@@ -157,12 +179,19 @@ impl EffectRunner {
         let recorder = Recorder::open(state_dir, clock.now()).map_err(|e| e.to_string())?;
         let recorder = Arc::new(Mutex::new(recorder));
         let wake = Arc::new(Notify::new());
+        let back_online = Arc::new(Notify::new());
+        let route = Route {
+            normal: client.clone(),
+            training: Arc::new(OnceLock::new()),
+        };
         let report_tx = tx.clone();
+        let delivery_route = route.clone();
         tokio::spawn(delivery::run(
             recorder.clone(),
-            client.clone(),
+            move || delivery_route.current(),
             clock.clone(),
             wake.clone(),
+            back_online.clone(),
             move |event| {
                 let msg = match event {
                     DeliveryEvent::Waiting(n) => Msg::OutboxWaiting(n),
@@ -179,29 +208,34 @@ impl EffectRunner {
             },
         ));
         Ok(Self {
-            training: None,
+            route,
             client,
             tx,
             demo,
             clock,
             recorder,
             wake,
+            back_online,
             trust_cache: trust_cache_path(state_dir),
         })
     }
 
-    pub fn with_training(mut self, link: TrainingLink) -> Self {
-        self.training = Some(link);
+    /// Puts the trainer's fault switches in the route of this runner and every clone of it,
+    /// its outbox delivery included. Set once: a runner trains one session.
+    pub fn with_training(self, link: TrainingLink) -> Self {
+        if self.route.training.set(link).is_err() {
+            tracing::warn!("a training link was already set; the first one stays");
+        }
         self
     }
 
+    fn training(&self) -> Option<&TrainingLink> {
+        self.route.training.get()
+    }
+
     /// The client for the service as the lane can reach it now.
-    fn service(&self) -> &ServiceClient {
-        match &self.training {
-            Some(t) if t.down.load(std::sync::atomic::Ordering::SeqCst) => &t.down_client,
-            Some(t) if t.slow.load(std::sync::atomic::Ordering::SeqCst) => &t.slow_client,
-            _ => &self.client,
-        }
+    fn service(&self) -> Arc<ServiceClient> {
+        self.route.current()
     }
 
     /// Starts the effect on the current tokio runtime; the answer comes back as a message.
@@ -230,6 +264,10 @@ impl EffectRunner {
                     .await
                     .map(|_| started.elapsed())
                     .map_err(|e| Failure::from_service(&e));
+                if result.is_ok() {
+                    // Decisions held back by an outage go now, not after the backoff.
+                    self.back_online.notify_waiters();
+                }
                 Some(Msg::HealthChecked { result })
             }
             Effect::FetchTrustList => {
@@ -303,7 +341,7 @@ impl EffectRunner {
             }
             Effect::Demo(demo) => self.demo(demo).await,
             Effect::TrainFaults { down, slow, skew } => {
-                if let Some(t) = &self.training {
+                if let Some(t) = self.training() {
                     t.down.store(down, std::sync::atomic::Ordering::SeqCst);
                     t.slow.store(slow, std::sync::atomic::Ordering::SeqCst);
                     t.lane_clock.set_skew(skew);
@@ -311,7 +349,7 @@ impl EffectRunner {
                 None
             }
             Effect::TrainClock { paused } => {
-                if let Some(t) = &self.training {
+                if let Some(t) = self.training() {
                     t.clock.set_paused(paused);
                 }
                 None

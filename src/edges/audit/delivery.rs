@@ -28,11 +28,14 @@ pub enum DeliveryEvent {
 }
 
 /// Delivers until the outbox is empty, then waits for `wake`; runs until the task is dropped.
+/// `client` is asked for the way to the service before each round (training swaps it for a
+/// dead or slow one); `back_online` ends a pause after failures early.
 pub async fn run(
     recorder: Arc<Mutex<Recorder>>,
-    client: Arc<ServiceClient>,
+    client: impl Fn() -> Arc<ServiceClient> + Send + 'static,
     clock: Arc<dyn Clock>,
     wake: Arc<Notify>,
+    back_online: Arc<Notify>,
     report: impl Fn(DeliveryEvent) + Send + 'static,
 ) {
     let mut failures = 0u32;
@@ -47,6 +50,7 @@ pub async fn run(
             continue;
         }
         let mut failed = false;
+        let client = client();
         for decision in pending {
             match client.decide(&decision).await {
                 Ok(receipt) => {
@@ -95,8 +99,12 @@ pub async fn run(
         if failed {
             let pause = backoff(failures);
             failures = failures.saturating_add(1);
-            // A new decision does not cut the pause short: the service is struggling.
-            tokio::time::sleep(pause).await;
+            // A new decision does not cut the pause short: the service is struggling. The
+            // service answering a health check again does.
+            tokio::select! {
+                () = tokio::time::sleep(pause) => {}
+                () = back_online.notified() => {}
+            }
         }
     }
 }
