@@ -84,6 +84,21 @@ fn the_bad_day_has_its_faults() {
             .map(|v| v.as_str().unwrap().to_owned())
             .collect::<Vec<_>>()
     };
+    // Each step says what became of the service lookup and how long it took.
+    assert_eq!(step(1)["service"], "answered");
+    assert_eq!(step(2)["service"], "offline");
+    assert_eq!(step(3)["service"], "offline");
+    assert_eq!(
+        step(4)["service"],
+        serde_json::Value::Null,
+        "a forged code is refused at the lane; the service is not asked"
+    );
+    assert_eq!(step(5)["service"], "answered");
+    let slow_ms = step(5)["service_ms"].as_u64().unwrap();
+    assert!(
+        slow_ms >= 1500,
+        "the slow service's proxy holds every answer 1.5 s; the step reports {slow_ms} ms"
+    );
     // The outage: the service cannot be asked, so the watch-list hit is invisible.
     assert!(not_passed(2).contains(&"service:unknown".to_owned()));
     assert!(not_passed(3).contains(&"service:unknown".to_owned()));

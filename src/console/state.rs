@@ -141,6 +141,8 @@ pub struct Presentation {
     pub offline: CodeFacts,
     pub card: Option<crate::domain::credential::CardRef>,
     pub lookup: Lookup,
+    /// How long the service took to answer, or to fail.
+    pub lookup_latency: Option<std::time::Duration>,
     pub portrait: PortraitState,
     pub checks: Vec<Check>,
     pub decision: Option<DecisionRecord>,
@@ -154,6 +156,18 @@ impl Presentation {
         match &self.lookup {
             Lookup::Answered(v) => Some(v),
             _ => None,
+        }
+    }
+
+    /// What became of the lookup, in a word for reports: `answered`, `offline` (not
+    /// reached), `refused` (a problem code) or `unusable` (an error or a garbled answer).
+    pub fn lookup_outcome(&self) -> Option<&'static str> {
+        match &self.lookup {
+            Lookup::Answered(_) => Some("answered"),
+            Lookup::Failed(f) if f.offline => Some("offline"),
+            Lookup::Failed(f) if f.code.is_some() => Some("refused"),
+            Lookup::Failed(_) => Some("unusable"),
+            Lookup::Waiting | Lookup::NotAsked => None,
         }
     }
 

@@ -111,6 +111,22 @@ pub struct StepReport {
     pub suggested: Option<String>,
     pub not_passed: Vec<String>,
     pub seconds: Option<f64>,
+    /// What became of the service lookup (`answered`, `offline`, `refused`, `unusable`)
+    /// and how long it took: an outage or a slow service shows here.
+    pub service: Option<&'static str>,
+    pub service_ms: Option<u64>,
+}
+
+/// The service lookup's outcome and time for the traveller on screen, for a step report.
+pub fn lookup_facts(state: &State) -> (Option<&'static str>, Option<u64>) {
+    match &state.current {
+        Some(p) => (
+            p.lookup_outcome(),
+            p.lookup_latency
+                .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+        ),
+        None => (None, None),
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -346,6 +362,11 @@ pub async fn replay(
             ),
             _ => (None, vec![]),
         };
+        let (service, service_ms) = if code.is_some() {
+            lookup_facts(&state)
+        } else {
+            (None, None)
+        };
         let decided_before = state.history.len();
         let trainee = by_step.get(&step.number).copied();
         if let Some(d) = trainee
@@ -376,6 +397,8 @@ pub async fn replay(
             suggested,
             not_passed,
             seconds: trainee.and_then(|d| d.seconds),
+            service,
+            service_ms,
         });
     }
     running.shutdown().await;

@@ -160,6 +160,7 @@ fn record(state: &mut State, number: usize, given: Option<(DecisionKind, Vec<Str
         ),
         None => (None, vec![]),
     };
+    let (service, service_ms) = super::train::lookup_facts(state);
     let Some(t) = state.training.as_mut() else {
         return;
     };
@@ -200,6 +201,8 @@ fn record(state: &mut State, number: usize, given: Option<(DecisionKind, Vec<Str
         suggested,
         not_passed,
         seconds: if decision.is_some() { seconds } else { None },
+        service,
+        service_ms,
     });
 }
 
@@ -384,6 +387,8 @@ expect = "none"
         let effects = at(&mut state, 42, Msg::Key(Key::char('a')));
         assert_eq!(training(&state).steps[0].result, StepResult::Right);
         assert_eq!(training(&state).steps[0].seconds, Some(32.0));
+        assert_eq!(training(&state).steps[0].service, Some("answered"));
+        assert_eq!(training(&state).steps[0].service_ms, Some(3));
         // Step 2 was due 20 s after step 1 came: it comes as soon as step 1 is decided.
         assert!(
             effects.contains(&Effect::TrainFaults {

@@ -306,6 +306,7 @@ fn begin(state: &mut State, text: String) -> Vec<Effect> {
         decision: None,
         selected_doc: 0,
         reveal: None,
+        lookup_latency: None,
     });
     recompute(state);
     if refused {
@@ -362,6 +363,7 @@ fn on_reply(
         return vec![];
     };
     let mut effects = vec![];
+    p.lookup_latency = Some(latency);
     match result {
         Ok(v) => {
             effects.push(Effect::FetchPortrait {
