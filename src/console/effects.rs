@@ -158,6 +158,8 @@ pub struct EffectRunner {
     wake: Arc<Notify>,
     /// Cuts delivery's pause after failures short when the service answers again.
     back_online: Arc<Notify>,
+    /// Training: the service's cards, asked for once, to find each step's traveller.
+    cards: Arc<tokio::sync::OnceCell<Vec<crate::edges::api::CardSummary>>>,
     trust_cache: PathBuf,
 }
 
@@ -216,6 +218,7 @@ impl EffectRunner {
             recorder,
             wake,
             back_online,
+            cards: Arc::new(tokio::sync::OnceCell::new()),
             trust_cache: trust_cache_path(state_dir),
         })
     }
@@ -432,16 +435,30 @@ impl EffectRunner {
     ) -> Option<Msg> {
         use crate::edges::sessions::Present;
         let world = self.demo.as_ref()?;
-        let card_of = |cards: &[crate::edges::api::CardSummary], who: &str| {
+        let card_of = async |who: &str| -> Result<CardRef, Msg> {
+            let cards = self
+                .cards
+                .get_or_try_init(|| self.client.cards())
+                .await
+                .map_err(|e| Msg::DemoFailed {
+                    message: format!("training: cannot list the service's cards: {e}"),
+                })?;
             cards
                 .iter()
                 .find(|c| c.traveller == who || c.scenario == who)
                 .map(|c| c.card)
+                .ok_or_else(|| Msg::DemoFailed {
+                    message: format!(
+                        "training: the service has no card for traveller \"{who}\"; press S to skip the step"
+                    ),
+                })
         };
         let code = match present {
             Present::Traveller(who) => {
-                let cards = self.client.cards().await.ok()?;
-                let card = card_of(&cards, &who)?;
+                let card = match card_of(&who).await {
+                    Ok(card) => card,
+                    Err(msg) => return Some(msg),
+                };
                 match self.client.mint(card).await {
                     Ok(token) => Some(token.qr),
                     Err(e) => {
@@ -452,8 +469,10 @@ impl EffectRunner {
                 }
             }
             Present::Forged(who) => {
-                let cards = self.client.cards().await.ok()?;
-                let card = card_of(&cards, &who)?;
+                let card = match card_of(&who).await {
+                    Ok(card) => card,
+                    Err(msg) => return Some(msg),
+                };
                 let forger = ed25519_dalek::SigningKey::from_bytes(&random_bytes());
                 let claims = Claims::fresh(&world.issuer_id, card, self.clock.unix());
                 Some(credential::mint(&claims, world.active_kid, &forger))
