@@ -3,10 +3,13 @@
 # detached tmux session and nobody at the keyboard.
 #
 #   bash benches/idle_cpu.sh [SECONDS]     (default 20; needs tmux and a release build)
+#   WARMUP=3 bash benches/idle_cpu.sh      (seconds before measuring; default 15)
 #
 # The console thread ("lanedesk", the event loop and drawing) and the tokio workers
 # (service calls) should be near zero: they wake for the clock once a second and for each
-# preview frame. The capture and scanner threads film and decode the simulated camera.
+# preview frame. The capture and scanner threads film and decode the simulated camera; the
+# scanner stops decoding a repeated frame once every rung of its ladder has failed on it,
+# which takes the first ten seconds or so (hence the warm-up).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-20}
@@ -15,7 +18,7 @@ bin=target/release/lanedesk
 session=lanedesk-idle-$$
 tmux new-session -d -s "$session" -x 160 -y 45 "$bin demo --log /tmp/$session.log"
 trap 'tmux kill-session -t "$session" 2>/dev/null || true' EXIT
-sleep 3
+sleep "${WARMUP:-15}"
 pid=$(pgrep -n -f "$bin demo --log /tmp/$session.log")
 hz=$(getconf CLK_TCK)
 snapshot() {

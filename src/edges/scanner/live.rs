@@ -5,6 +5,11 @@
 //! always what the camera sees now. The decoder spends a small budget per frame (the
 //! cheapest rung, where the last code was if it was there a moment ago; then one other rung,
 //! a different one each frame) and reports each code once while it stays in view.
+//!
+//! A frame identical to one seen a moment ago (a still image, a simulated camera cycling
+//! through a few rendered frames) is not decoded again once every rung has been tried on it:
+//! the answer is already known. Identical means every pixel; a real camera's noise makes
+//! each of its frames new, so it is decoded as before.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -136,6 +141,70 @@ impl Dedup {
 pub struct LiveReader {
     last: Option<(Rect, Instant)>,
     turn: usize,
+    memo: FrameMemo,
+    /// Frames answered from the memo, since the start (for tests and benchmarks).
+    pub remembered: u64,
+}
+
+/// The last few distinct frames, with what reading them found and which rungs were tried.
+#[derive(Debug, Default)]
+struct FrameMemo {
+    entries: std::collections::VecDeque<Remembered>,
+}
+
+#[derive(Debug)]
+struct Remembered {
+    key: u64,
+    frame: Gray,
+    /// Bit `i` set: rung `i` of the ladder was tried on the whole frame (rung 0) or where
+    /// the ladder puts it (the others).
+    tried: u64,
+    found: Vec<Found>,
+}
+
+/// Distinct frames remembered: a simulated camera cycles through eight.
+const MEMO_FRAMES: usize = 8;
+
+impl FrameMemo {
+    /// A cheap fingerprint from a grid of pixels; a match is confirmed on every pixel.
+    fn key(img: &Gray) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (img.width, img.height).hash(&mut h);
+        let step = (img.pixels.len() / 4096).max(1);
+        for px in img.pixels.iter().step_by(step) {
+            px.hash(&mut h);
+        }
+        h.finish()
+    }
+
+    fn find(&mut self, key: u64, img: &Gray) -> Option<&mut Remembered> {
+        self.entries.iter_mut().find(|e| {
+            e.key == key
+                && e.frame.width == img.width
+                && e.frame.height == img.height
+                && e.frame.pixels == img.pixels
+        })
+    }
+
+    fn note(&mut self, key: u64, img: &Gray, rungs: u64, found: &[Found]) {
+        if let Some(e) = self.find(key, img) {
+            e.tried |= rungs;
+            if e.found.is_empty() {
+                e.found = found.to_vec();
+            }
+            return;
+        }
+        if self.entries.len() == MEMO_FRAMES {
+            self.entries.pop_front();
+        }
+        self.entries.push_back(Remembered {
+            key,
+            frame: img.clone(),
+            tried: rungs,
+            found: found.to_vec(),
+        });
+    }
 }
 
 /// Attempts per frame: more would delay the next, fresher frame.
@@ -146,6 +215,35 @@ const REGION_MEMORY: Duration = Duration::from_secs(2);
 impl LiveReader {
     pub fn read(&mut self, img: &Gray) -> Vec<Found> {
         let ladder = reader::ladder(img);
+        let every_rung = if ladder.len() >= 64 {
+            u64::MAX
+        } else {
+            (1u64 << ladder.len()) - 1
+        };
+        let key = FrameMemo::key(img);
+        if let Some(seen) = self.memo.find(key, img) {
+            if let Some(first) = seen.found.first() {
+                // The same frame as a moment ago, where a code was read: it is still there.
+                self.last = Rect::around(&first.corners, 0.35, img.width, img.height)
+                    .map(|r| (r, Instant::now()));
+                self.remembered += 1;
+                return seen.found.clone();
+            }
+            if seen.tried & every_rung == every_rung {
+                // Every rung has failed on exactly these pixels: so would this frame.
+                found_nothing(&mut self.last);
+                self.remembered += 1;
+                return Vec::new();
+            }
+        }
+        let (found, rungs) = self.attempt(img, &ladder);
+        self.memo.note(key, img, rungs, &found);
+        found
+    }
+
+    /// One frame's budget of rungs: what was found, and which rungs were tried (bit `i` for
+    /// rung `i`; rung 0 counts only when tried on the whole frame).
+    fn attempt(&mut self, img: &Gray, ladder: &[reader::Step]) -> (Vec<Found>, u64) {
         let mut plan: Vec<(Option<Rect>, Attempt)> = Vec::with_capacity(BUDGET);
         // The cheapest rung first, where the code was a moment ago if it was.
         let recent = self
@@ -155,26 +253,36 @@ impl LiveReader {
         plan.push((recent, ladder[0].attempt));
         // Then one other rung, a different one each frame.
         let rest = &ladder[1..];
-        let step = rest[self.turn % rest.len()];
+        let index = self.turn % rest.len();
+        let step = rest[index];
         self.turn = self.turn.wrapping_add(1);
         let region = if step.in_region {
             reader::region_of(img)
         } else {
             None
         };
-        if !step.in_region || region.is_some() {
+        let mut rungs = 0u64;
+        if step.in_region && region.is_none() {
+            // No region to look in: this rung has nothing to try on this frame.
+            rungs |= 1 << (index + 1).min(63);
+        } else {
             plan.push((region, step.attempt));
         }
-        for (region, attempt) in plan.into_iter().take(BUDGET) {
+        for (n, (region, attempt)) in plan.into_iter().take(BUDGET).enumerate() {
             let result = reader::attempt_at(img, region, attempt);
+            rungs |= match (n, region) {
+                (0, None) => 1,
+                (0, Some(_)) => 0,
+                _ => 1 << (index + 1).min(63),
+            };
             if let Some(first) = result.found.first() {
                 self.last = Rect::around(&first.corners, 0.35, img.width, img.height)
                     .map(|r| (r, Instant::now()));
-                return result.found;
+                return (result.found, rungs);
             }
         }
         found_nothing(&mut self.last);
-        Vec::new()
+        (Vec::new(), rungs)
     }
 }
 
@@ -358,5 +466,55 @@ mod tests {
         assert!(dedup.is_new(b"EC1:B", t0 + Duration::from_secs(4)));
         // Gone for longer than the window, then shown again: a new read.
         assert!(dedup.is_new(b"EC1:A", t0 + Duration::from_secs(8)));
+    }
+
+    fn frame(name: &str) -> Gray {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/frames")
+            .join(name);
+        super::super::load_gray(&path).unwrap()
+    }
+
+    #[test]
+    fn a_frame_seen_before_is_answered_from_memory_once_every_rung_has_had_it() {
+        let blank = Gray::new(1280, 720, vec![200; 1280 * 720]);
+        let rungs = reader::ladder(&blank).len();
+        let mut r = LiveReader::default();
+        // One rotating rung per frame: every rung needs (rungs - 1) frames.
+        for _ in 0..rungs - 1 {
+            assert!(r.read(&blank).is_empty());
+        }
+        assert_eq!(r.remembered, 0, "decoded until every rung had been tried");
+        for _ in 0..5 {
+            assert!(r.read(&blank).is_empty());
+        }
+        assert_eq!(r.remembered, 5);
+        // One pixel different is a different frame: decoded again.
+        let mut changed = blank.clone();
+        changed.pixels[640 * 360] = 10;
+        assert!(r.read(&changed).is_empty());
+        assert_eq!(r.remembered, 5);
+    }
+
+    #[test]
+    fn a_code_in_a_repeated_frame_is_read_every_time_without_decoding_again() {
+        let img = frame("easy-000.jpg");
+        let expected = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/frames/easy-000.txt"),
+        )
+        .unwrap();
+        let mut r = LiveReader::default();
+        let first = r.read(&img);
+        assert_eq!(first.len(), 1, "the fixture frame reads on the first try");
+        assert_eq!(first[0].text, expected.trim_end());
+        for _ in 0..3 {
+            assert_eq!(r.read(&img), first);
+        }
+        assert_eq!(r.remembered, 3);
+        // Other frames in between (a simulated camera cycles) do not push it out.
+        let blank = Gray::new(img.width, img.height, vec![128; img.width * img.height]);
+        r.read(&blank);
+        assert_eq!(r.read(&img), first);
+        assert_eq!(r.remembered, 4);
     }
 }
