@@ -15,7 +15,7 @@ use super::{fail, runtime};
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  lanedesk train basics --expected > mine.toml      # start from the expected decisions\n  lanedesk train basics --decisions mine.toml --report report.json\n  lanedesk train fixtures/sessions/bad-day.toml --decisions trainee.toml\n\nShipped sessions: basics, document-problems, bad-day (fixtures/sessions/)."
+    after_help = "Examples:\n  lanedesk train bad-day --report report.json      # on screen: P pause, S skip, Ctrl-R restart\n  lanedesk train basics --expected > mine.toml      # start from the expected decisions\n  lanedesk train basics --decisions mine.toml --report report.json\n  lanedesk train fixtures/sessions/bad-day.toml --decisions trainee.toml\n\nShipped sessions: basics, document-problems, bad-day (fixtures/sessions/)."
 )]
 pub struct TrainArgs {
     /// A session name from fixtures/sessions/ (basics, document-problems, bad-day) or a .toml file.
