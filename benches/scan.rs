@@ -8,6 +8,8 @@
 //! the median decode time (one core: this bench is single-threaded). zbar runs as `zbarimg`
 //! when it is installed (Debian package zbar-tools); its share is counted the same way.
 //! LANEDESK_SCAN_DETAIL=1 lists every miss and which ladder step read each hit.
+//! LANEDESK_SCAN_ONLY=frames|live|corpus runs one part; `live` times the live reader with
+//! its frame memory and without, on distinct camera frames and on one repeated frame.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -216,6 +218,64 @@ fn matrix(title: &str, list: Vec<Sample>) {
     }
 }
 
+/// The live scanner's per-frame cost, with its frame memory and without, side by side:
+/// on distinct camera frames (the memory's fingerprint and copy are pure overhead there) and
+/// on one frame repeated (a still, the simulated camera).
+fn live(samples: Vec<Sample>) {
+    use lanedesk::edges::scanner::live::LiveReader;
+    let frames: Vec<Gray> = samples
+        .iter()
+        .filter_map(|s| load_gray(&s.image).ok())
+        .filter(|g| g.width == 1280 && g.height == 720)
+        .collect();
+    if frames.is_empty() {
+        eprintln!("live: no 1280x720 camera frames found");
+        return;
+    }
+    let median = |mut v: Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    let time = |r: &mut LiveReader, g: &Gray| {
+        let t = Instant::now();
+        std::hint::black_box(r.read(g));
+        t.elapsed()
+    };
+    let (mut with, mut without) = (LiveReader::default(), LiveReader::with_memory(0));
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for round in 0..3 {
+        for g in &frames {
+            // Alternate which goes first, so neither always finds the caches warm.
+            if round % 2 == 0 {
+                a.push(time(&mut with, g));
+                b.push(time(&mut without, g));
+            } else {
+                b.push(time(&mut without, g));
+                a.push(time(&mut with, g));
+            }
+        }
+    }
+    println!(
+        "live reader, {} distinct 1280x720 frames x3: median per frame {:.2} ms with frame memory, {:.2} ms without",
+        frames.len(),
+        median(a).as_secs_f64() * 1e3,
+        median(b).as_secs_f64() * 1e3
+    );
+    let blank = Gray::new(1280, 720, vec![190; 1280 * 720]);
+    let (mut with, mut without) = (LiveReader::default(), LiveReader::with_memory(0));
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for _ in 0..100 {
+        a.push(time(&mut with, &blank));
+        b.push(time(&mut without, &blank));
+    }
+    println!(
+        "live reader, one empty 1280x720 frame x100: median per frame {:.3} ms with frame memory ({} answered from it), {:.3} ms without",
+        median(a).as_secs_f64() * 1e3,
+        with.remembered,
+        median(b).as_secs_f64() * 1e3
+    );
+}
+
 fn main() {
     if std::env::var("LANEDESK_SCAN_MATRIX").is_ok() {
         let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
@@ -240,6 +300,12 @@ fn main() {
             has_zbar,
             detail,
         );
+    }
+    if only.is_empty() || only == "live" {
+        live(samples(
+            &shared.join("camera-frames"),
+            &["easy", "medium", "hard"],
+        ));
     }
     if only.is_empty() || only == "corpus" {
         let sets: Vec<String> = (1..=6).map(|i| format!("qrcode-{i}")).collect();

@@ -137,7 +137,7 @@ impl Dedup {
 }
 
 /// Per-frame reading with a budget, remembering where the code was.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct LiveReader {
     last: Option<(Rect, Instant)>,
     turn: usize,
@@ -146,9 +146,16 @@ pub struct LiveReader {
     pub remembered: u64,
 }
 
+impl Default for LiveReader {
+    fn default() -> Self {
+        Self::with_memory(MEMO_FRAMES)
+    }
+}
+
 /// The last few distinct frames, with what reading them found and which rungs were tried.
 #[derive(Debug, Default)]
 struct FrameMemo {
+    capacity: usize,
     entries: std::collections::VecDeque<Remembered>,
 }
 
@@ -195,7 +202,10 @@ impl FrameMemo {
             }
             return;
         }
-        if self.entries.len() == MEMO_FRAMES {
+        if self.capacity == 0 {
+            return;
+        }
+        if self.entries.len() >= self.capacity {
             self.entries.pop_front();
         }
         self.entries.push_back(Remembered {
@@ -213,6 +223,19 @@ const BUDGET: usize = 2;
 const REGION_MEMORY: Duration = Duration::from_secs(2);
 
 impl LiveReader {
+    /// A reader that remembers `frames` distinct frames (0: none, every frame is decoded).
+    pub fn with_memory(frames: usize) -> Self {
+        Self {
+            last: None,
+            turn: 0,
+            memo: FrameMemo {
+                capacity: frames,
+                entries: Default::default(),
+            },
+            remembered: 0,
+        }
+    }
+
     pub fn read(&mut self, img: &Gray) -> Vec<Found> {
         let ladder = reader::ladder(img);
         let every_rung = if ladder.len() >= 64 {
@@ -516,5 +539,14 @@ mod tests {
         r.read(&blank);
         assert_eq!(r.read(&img), first);
         assert_eq!(r.remembered, 4);
+        // Without memory every frame is decoded, to the same text (the outline may move by
+        // a fraction of a pixel: later reads look in the region where the code was).
+        let mut plain = LiveReader::with_memory(0);
+        for _ in 0..3 {
+            let again = plain.read(&img);
+            assert_eq!(again.len(), 1);
+            assert_eq!(again[0].text, first[0].text);
+        }
+        assert_eq!(plain.remembered, 0);
     }
 }
