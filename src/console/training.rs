@@ -115,15 +115,19 @@ pub fn tick(state: &mut State) -> Vec<Effect> {
         slow: t.slow,
         skew: t.skew,
     }];
-    effects.push(Effect::TrainPresent {
+    let present = Effect::TrainPresent {
         step: step.number,
         present: step.present.clone(),
         last_code: t.last_code.clone(),
-    });
+    };
+    // The last traveller's phone goes away before the next one is shown: presenting runs
+    // on a task and can finish at once (a forged code needs no service), so a hide after
+    // it could put the new code away before the camera sees it.
     if state.current.is_some() {
         state.current = None;
         effects.push(Effect::Demo(super::effects::DemoEffect::HidePhone));
     }
+    effects.push(present);
     effects
 }
 
@@ -404,6 +408,16 @@ expect = "none"
                 .any(|e| matches!(e, Effect::TrainPresent { step: 2, .. })),
             "{effects:?}"
         );
+        // Step 1's phone is put away before step 2's is shown, never after: presenting runs
+        // on a task and may be done before the next effect is even looked at.
+        let shown = effects
+            .iter()
+            .position(|e| matches!(e, Effect::TrainPresent { .. }))
+            .unwrap();
+        let hidden = effects
+            .iter()
+            .rposition(|e| *e == Effect::Demo(crate::console::effects::DemoEffect::HidePhone));
+        assert!(hidden.is_some_and(|h| h < shown), "{effects:?}");
         // Skipping an undecided step records it as such and brings the next.
         state.now = testkit::now() + TimeDelta::seconds(44);
         testkit::present(&mut state, &issuer, &testkit::traveller("T11"), 2);
