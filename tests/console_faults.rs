@@ -123,6 +123,26 @@ impl Rig {
         }
     }
 
+    /// Flags the traveller on screen with the first reason and records it.
+    fn flag(&mut self) {
+        self.send(Msg::Key(Key::char('f')));
+        self.send(Msg::Key(Key::char('1')));
+        for effect in self.send(Msg::Key(Key::plain(KeyCode::Enter))) {
+            self.runner.run(effect);
+        }
+    }
+
+    /// Applies messages until the latest decision is acknowledged by the service.
+    async fn until_sent(&mut self) {
+        while self.state.history[0].delivery != Delivery::Sent {
+            let msg = tokio::time::timeout(Duration::from_secs(30), self.rx.recv())
+                .await
+                .expect("delivered in time")
+                .unwrap();
+            self.send(msg);
+        }
+    }
+
     fn outcome(&self, id: &str) -> Option<Outcome> {
         self.state
             .current
@@ -260,11 +280,7 @@ async fn a_decision_made_offline_is_recorded_and_delivered_when_the_service_retu
     );
     rig.read_code();
     rig.settle().await;
-    rig.send(Msg::Key(Key::char('f')));
-    rig.send(Msg::Key(Key::char('1')));
-    for effect in rig.send(Msg::Key(Key::plain(KeyCode::Enter))) {
-        rig.runner.run(effect);
-    }
+    rig.flag();
     let id = rig.state.history[0].decision_id.clone();
     let mut waiting = None;
     while rig.state.history[0].delivery != Delivery::Recorded || waiting != Some(1) {
@@ -281,13 +297,7 @@ async fn a_decision_made_offline_is_recorded_and_delivered_when_the_service_retu
 
     // The service comes back on the same address; the outbox delivers on its next try.
     let (service, running, _dir) = reference_service(port).await;
-    while rig.state.history[0].delivery != Delivery::Sent {
-        let msg = tokio::time::timeout(Duration::from_secs(30), rig.rx.recv())
-            .await
-            .expect("delivered in time")
-            .unwrap();
-        rig.send(msg);
-    }
+    rig.until_sent().await;
     assert_eq!(service.store().count("decisions").unwrap(), 1);
     assert!(service.store().decision(&id).unwrap().is_some());
     running.shutdown().await;
@@ -325,11 +335,7 @@ async fn an_outage_drill_holds_decisions_back_until_the_trainer_clears_it() {
     rig.read_code();
     rig.settle().await;
     assert!(matches!(rig.state.service, ServiceState::Offline { .. }));
-    rig.send(Msg::Key(Key::char('f')));
-    rig.send(Msg::Key(Key::char('1')));
-    for effect in rig.send(Msg::Key(Key::plain(KeyCode::Enter))) {
-        rig.runner.run(effect);
-    }
+    rig.flag();
     // The first delivery attempt fails against the dead address; the decision waits.
     loop {
         let msg = tokio::time::timeout(Duration::from_secs(20), rig.rx.recv())
@@ -361,13 +367,7 @@ async fn an_outage_drill_holds_decisions_back_until_the_trainer_clears_it() {
     let health = rig.runner.perform(Effect::CheckHealth).await.unwrap();
     rig.send(health);
     assert!(matches!(rig.state.service, ServiceState::Online { .. }));
-    while rig.state.history[0].delivery != Delivery::Sent {
-        let msg = tokio::time::timeout(Duration::from_secs(30), rig.rx.recv())
-            .await
-            .expect("delivered in time")
-            .unwrap();
-        rig.send(msg);
-    }
+    rig.until_sent().await;
     assert_eq!(service.store().count("decisions").unwrap(), 1);
     running.shutdown().await;
 }

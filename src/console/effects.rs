@@ -150,7 +150,6 @@ impl Route {
 #[derive(Clone)]
 pub struct EffectRunner {
     route: Route,
-    client: Arc<ServiceClient>,
     tx: UnboundedSender<Msg>,
     demo: Option<DemoWorld>,
     clock: Arc<dyn crate::domain::clock::Clock>,
@@ -211,7 +210,6 @@ impl EffectRunner {
         ));
         Ok(Self {
             route,
-            client,
             tx,
             demo,
             clock,
@@ -234,6 +232,11 @@ impl EffectRunner {
 
     fn training(&self) -> Option<&TrainingLink> {
         self.route.training.get()
+    }
+
+    /// The phone app's way to the service: never behind the trainer's faults.
+    fn phone_app(&self) -> &ServiceClient {
+        &self.route.normal
     }
 
     /// The client for the service as the lane can reach it now.
@@ -376,12 +379,12 @@ impl EffectRunner {
         match effect {
             DemoEffect::FetchCards => Some(Msg::DemoCards {
                 result: self
-                    .client
+                    .phone_app()
                     .cards()
                     .await
                     .map_err(|e| Failure::from_service(&e)),
             }),
-            DemoEffect::Present { card, label } => match self.client.mint(card).await {
+            DemoEffect::Present { card, label } => match self.phone_app().mint(card).await {
                 Ok(token) => {
                     world.phone.show(&token.qr);
                     Some(Msg::DemoShown {
@@ -438,7 +441,7 @@ impl EffectRunner {
         let card_of = async |who: &str| -> Result<CardRef, Msg> {
             let cards = self
                 .cards
-                .get_or_try_init(|| self.client.cards())
+                .get_or_try_init(|| self.phone_app().cards())
                 .await
                 .map_err(|e| Msg::DemoFailed {
                     message: format!("training: cannot list the service's cards: {e}"),
@@ -459,7 +462,7 @@ impl EffectRunner {
                     Ok(card) => card,
                     Err(msg) => return Some(msg),
                 };
-                match self.client.mint(card).await {
+                match self.phone_app().mint(card).await {
                     Ok(token) => Some(token.qr),
                     Err(e) => {
                         return Some(Msg::DemoFailed {
