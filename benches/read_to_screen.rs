@@ -12,19 +12,19 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lanedesk::console::effects::{Effect, EffectRunner};
+use lanedesk::app::service::{InProcessService, ServiceSetup};
+use lanedesk::console::desk::Desk;
+use lanedesk::console::effect::Effect;
 use lanedesk::console::keymap::{Key, Keymap};
 use lanedesk::console::msg::Msg;
+use lanedesk::console::runner::EffectRunner;
 use lanedesk::console::state::State;
 use lanedesk::console::testkit;
 use lanedesk::console::theme::Theme;
-use lanedesk::console::update::update;
 use lanedesk::console::view;
 use lanedesk::domain::checkpoint::Direction;
 use lanedesk::domain::clock::{Clock, SystemClock};
 use lanedesk::domain::lang::Lang;
-use lanedesk::edges::client::{ClientConfig, ServiceClient};
-use lanedesk::edges::issuer::{self, Issuer, IssuerOptions};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -34,15 +34,15 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-/// Runs `effect` and feeds its answer to `update`; returns the effects that follow.
+/// Runs `effect` and feeds its answer to the desk; returns the effects that follow.
 async fn answer(
     runner: &EffectRunner,
-    state: &mut State,
+    desk: &mut Desk,
     effect: Effect,
     clock: &dyn Clock,
 ) -> Vec<Effect> {
     match runner.perform(effect).await {
-        Some(msg) => update(state, msg, clock.now()),
+        Some(msg) => desk.update(msg, clock.now()),
         None => vec![],
     }
 }
@@ -58,29 +58,19 @@ fn main() {
         .build()
         .unwrap();
     rt.block_on(async move {
-        let dir = tempfile::tempdir().unwrap();
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-        let issuer = Arc::new(
-            Issuer::open(
-                &IssuerOptions::new(dir.path().join("b.sqlite"), fixtures, TOKEN),
-                clock.clone(),
-            )
-            .unwrap(),
-        );
-        let running = issuer::spawn(issuer.clone(), "127.0.0.1:0".parse().unwrap(), None)
+        let service = InProcessService::start(ServiceSetup::new(&fixtures, clock.clone(), TOKEN))
             .await
             .unwrap();
-        let client = Arc::new(
-            ServiceClient::new(&ClientConfig::new(&running.url).lane_token(TOKEN)).unwrap(),
-        );
+        let client = Arc::new(service.client().unwrap());
         let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
         let runner = EffectRunner::start(
-            client.clone(),
+            Arc::new(client.clone()),
             tx,
             None,
             clock.clone(),
-            &dir.path().join("state"),
+            &service.scratch().join("state"),
         )
         .unwrap();
         let mut state = State::new(
@@ -91,6 +81,8 @@ fn main() {
             clock.now(),
         );
         state.trust = Some(client.trust_list(clock.unix()).await.unwrap());
+        let mut desk = Desk::from(state);
+        let issuer = service.issuer.clone();
         let theme = Theme::dark();
         let mut terminal = Terminal::new(TestBackend::new(160, 45)).unwrap();
         let cards = issuer.cards();
@@ -98,18 +90,18 @@ fn main() {
         for round in 0..rounds + 20 {
             let code = issuer.mint(cards[round % cards.len()].card).unwrap().qr;
             let started = Instant::now();
-            let mut effects = update(&mut state, Msg::CodeRead { text: code }, clock.now());
+            let mut effects = desk.update(Msg::CodeRead { text: code }, clock.now());
             let verify = effects.pop().expect("a verification");
-            let mut next = answer(&runner, &mut state, verify, &*clock).await;
-            terminal.draw(|f| view::draw(f, &state, &theme)).unwrap();
+            let mut next = answer(&runner, &mut desk, verify, &*clock).await;
+            terminal.draw(|f| view::draw(f, &desk, &theme)).unwrap();
             let drawn = started.elapsed();
             while let Some(effect) = next.pop() {
-                next.extend(answer(&runner, &mut state, effect, &*clock).await);
+                next.extend(answer(&runner, &mut desk, effect, &*clock).await);
             }
-            terminal.draw(|f| view::draw(f, &state, &theme)).unwrap();
+            terminal.draw(|f| view::draw(f, &desk, &theme)).unwrap();
             let with_photo = started.elapsed();
             assert!(
-                state
+                desk.lane
                     .current
                     .as_ref()
                     .is_some_and(|p| p.verification().is_some()),
@@ -119,7 +111,7 @@ fn main() {
                 on_screen.push(drawn);
                 with_portrait.push(with_photo);
             }
-            effects.extend(update(&mut state, Msg::Key(Key::char('c')), clock.now()));
+            effects.extend(desk.update(Msg::Key(Key::char('c')), clock.now()));
         }
         for (name, mut samples) in [
             ("code read -> traveller and documents on screen", on_screen),
@@ -134,6 +126,6 @@ fn main() {
                 samples.len()
             );
         }
-        running.shutdown().await;
+        service.stop().await;
     });
 }

@@ -7,6 +7,7 @@
 //! portrait arrives, when it is scaled and encoded into half-blocks; later frames reuse it.
 
 use divan::{Bencher, black_box};
+use lanedesk::console::desk::Desk;
 use lanedesk::console::msg::Msg;
 use lanedesk::console::state::{PortraitState, State};
 use lanedesk::console::testkit::{self, TestIssuer};
@@ -24,7 +25,11 @@ fn main() {
     divan::main();
 }
 
-fn loaded(lang: Lang) -> State {
+fn loaded(lang: Lang) -> Desk {
+    Desk::from(loaded_state(lang))
+}
+
+fn loaded_state(lang: Lang) -> State {
     let issuer = TestIssuer::new();
     let mut state = testkit::state(Direction::Exit, lang, &issuer);
     let now = state.now;
@@ -64,7 +69,7 @@ fn terminal(bencher: Bencher, (w, h): (u16, u16)) {
 
 #[divan::bench]
 fn portrait_cold(bencher: Bencher) {
-    let state = loaded(Lang::En);
+    let state = loaded_state(Lang::En);
     let theme = Theme::dark();
     let PortraitState::Loaded(portrait) = &state.current.as_ref().unwrap().portrait else {
         panic!("the portrait loaded")
@@ -77,7 +82,7 @@ fn portrait_cold(bencher: Bencher) {
             let mut p = portrait.clone();
             p.rgb = std::sync::Arc::from(p.rgb.to_vec());
             s.current.as_mut().unwrap().portrait = PortraitState::Loaded(p);
-            (s, Buffer::empty(Rect::new(0, 0, 160, 45)))
+            (Desk::from(s), Buffer::empty(Rect::new(0, 0, 160, 45)))
         })
         .bench_local_values(|(s, mut buf)| {
             let mut terminal = Terminal::new(TestBackend::new(160, 45)).unwrap();

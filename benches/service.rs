@@ -12,8 +12,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use lanedesk::api::VerificationRequest;
 use lanedesk::domain::checkpoint::Direction;
-use lanedesk::edges::api::VerificationRequest;
 use lanedesk::edges::client::{ClientConfig, ServiceClient};
 
 const TOKEN: &str = "bench-lane-token";

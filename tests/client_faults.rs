@@ -10,8 +10,8 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
+use lanedesk::api::VerificationRequest;
 use lanedesk::domain::checkpoint::Direction;
-use lanedesk::edges::api::VerificationRequest;
 use lanedesk::edges::client::{ClientConfig, ServiceClient, ServiceError};
 
 /// Serves `router` on a free loopback port; returns its base URL.

@@ -4,25 +4,27 @@
 //! pending the console keeps taking keys: it never waits on the network.
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::post;
-use lanedesk::console::effects::{Effect, EffectRunner, TrainingLink};
+use lanedesk::app::service::{InProcessService, ServiceSetup};
+use lanedesk::console::effect::{Effect, Faults, TrainingEffect};
 use lanedesk::console::keymap::{Key, KeyCode};
+use lanedesk::console::modes::training::faults::Switchboard;
+use lanedesk::console::modes::world::World;
 use lanedesk::console::msg::Msg;
+use lanedesk::console::runner::EffectRunner;
 use lanedesk::console::state::{Delivery, Dialog, Lookup, ServiceState, State};
 use lanedesk::console::testkit::{self, TestIssuer};
 use lanedesk::console::update::update;
 use lanedesk::domain::checkpoint::Direction;
 use lanedesk::domain::checks::Outcome;
-use lanedesk::domain::clock::{Clock, ManualClock, SkewedClock, VirtualClock};
+use lanedesk::domain::clock::{Clock, ManualClock, VirtualClock};
 use lanedesk::domain::lang::Lang;
-use lanedesk::edges::client::{ClientConfig, ServiceClient};
-use lanedesk::edges::issuer::{self, Issuer, IssuerOptions};
+use lanedesk::edges::client::{ClientConfig, ServiceClient, ServiceRoute};
 use tokio::sync::mpsc;
 
 const TOKEN: &str = "faults-token";
@@ -43,25 +45,12 @@ fn closed_port() -> u16 {
 }
 
 /// The reference service on 127.0.0.1 (`port` 0 for any free one), with the fixtures.
-async fn reference_service(port: u16) -> (Arc<Issuer>, issuer::RunningIssuer, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
+async fn reference_service(port: u16) -> InProcessService {
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(testkit::now()));
-    let service = Arc::new(
-        Issuer::open(
-            &IssuerOptions::new(dir.path().join("s.sqlite"), fixtures, TOKEN),
-            clock,
-        )
-        .unwrap(),
-    );
-    let running = issuer::spawn(
-        service.clone(),
-        format!("127.0.0.1:{port}").parse().unwrap(),
-        None,
-    )
-    .await
-    .unwrap();
-    (service, running, dir)
+    InProcessService::start(ServiceSetup::new(&fixtures, clock, TOKEN).port(port))
+        .await
+        .unwrap()
 }
 
 struct Rig {
@@ -78,10 +67,15 @@ impl Rig {
         let mut config = ClientConfig::new(url).lane_token(TOKEN);
         config.timeout = timeout;
         let client = Arc::new(ServiceClient::new(&config).unwrap());
+        Rig::with_route(Arc::new(client), None)
+    }
+
+    /// A lane whose way to the service is `route`, acting in `world` (demo, training).
+    fn with_route(route: Arc<dyn ServiceRoute>, world: Option<Arc<World>>) -> Rig {
         let (tx, rx) = mpsc::unbounded_channel();
         let clock = Arc::new(ManualClock::new(testkit::now()));
         let dir = tempfile::tempdir().unwrap();
-        let runner = EffectRunner::start(client, tx, None, clock.clone(), dir.path()).unwrap();
+        let runner = EffectRunner::start(route, tx, world, clock.clone(), dir.path()).unwrap();
         let issuer = TestIssuer::new();
         let state = testkit::state(Direction::Exit, Lang::En, &issuer);
         Rig {
@@ -149,7 +143,7 @@ impl Rig {
             .as_ref()?
             .checks
             .iter()
-            .find(|c| c.id == id)
+            .find(|c| c.id.wire() == id)
             .map(|c| c.outcome)
     }
 
@@ -296,11 +290,11 @@ async fn a_decision_made_offline_is_recorded_and_delivered_when_the_service_retu
     assert_eq!(rig.state.outbox_waiting, 1);
 
     // The service comes back on the same address; the outbox delivers on its next try.
-    let (service, running, _dir) = reference_service(port).await;
+    let service = reference_service(port).await;
     rig.until_sent().await;
-    assert_eq!(service.store().count("decisions").unwrap(), 1);
-    assert!(service.store().decision(&id).unwrap().is_some());
-    running.shutdown().await;
+    assert_eq!(service.issuer.store().count("decisions").unwrap(), 1);
+    assert!(service.issuer.store().decision(&id).unwrap().is_some());
+    service.stop().await;
 }
 
 #[tokio::test]
@@ -308,28 +302,25 @@ async fn an_outage_drill_holds_decisions_back_until_the_trainer_clears_it() {
     // Training: the service runs, but the trainer's switch puts a dead address in the lane's
     // way. The outbox must see the same outage as the lane, or a drill would teach that
     // decisions always go through.
-    let (service, running, _dir) = reference_service(0).await;
-    let mut rig = Rig::new(&running.url, Duration::from_millis(500));
-    let mut down =
-        ClientConfig::new(&format!("http://127.0.0.1:{}", closed_port())).lane_token(TOKEN);
-    down.timeout = Duration::from_millis(500);
-    let virtual_clock = Arc::new(VirtualClock::new(testkit::now()));
-    let link = TrainingLink {
-        down: Arc::new(AtomicBool::new(false)),
-        down_client: Arc::new(ServiceClient::new(&down).unwrap()),
-        slow: Arc::new(AtomicBool::new(false)),
-        slow_client: Arc::new(
-            ServiceClient::new(&ClientConfig::new(&running.url).lane_token(TOKEN)).unwrap(),
-        ),
-        clock: virtual_clock.clone(),
-        lane_clock: Arc::new(SkewedClock::new(virtual_clock)),
-    };
-    rig.runner = rig.runner.clone().with_training(link);
-    let outage = Effect::TrainFaults {
+    let service = reference_service(0).await;
+    let clock = Arc::new(VirtualClock::new(testkit::now()));
+    let board = Arc::new(
+        Switchboard::start(&service.client_config(), clock)
+            .await
+            .unwrap(),
+    );
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let world = World::new(
+        Arc::new(service.client().unwrap()),
+        service.forgery().unwrap(),
+        fixtures,
+    )
+    .with_switchboard(board.clone());
+    let mut rig = Rig::with_route(board, Some(Arc::new(world)));
+    let outage = Effect::Training(TrainingEffect::Faults(Faults {
         down: true,
-        slow: false,
-        skew: 0,
-    };
+        ..Faults::default()
+    }));
     assert!(rig.runner.perform(outage).await.is_none());
 
     rig.read_code();
@@ -354,32 +345,32 @@ async fn an_outage_drill_holds_decisions_back_until_the_trainer_clears_it() {
         }
     }
     assert_eq!(rig.state.history[0].delivery, Delivery::Recorded);
-    assert_eq!(service.store().count("decisions").unwrap(), 0);
+    assert_eq!(service.issuer.store().count("decisions").unwrap(), 0);
 
     // The trainer clears the fault; the next health check finds the service and the
     // decision goes.
-    let clear = Effect::TrainFaults {
-        down: false,
-        slow: false,
-        skew: 0,
-    };
+    let clear = Effect::Training(TrainingEffect::Faults(Faults::default()));
     assert!(rig.runner.perform(clear).await.is_none());
     let health = rig.runner.perform(Effect::CheckHealth).await.unwrap();
     rig.send(health);
     assert!(matches!(rig.state.service, ServiceState::Online { .. }));
     rig.until_sent().await;
-    assert_eq!(service.store().count("decisions").unwrap(), 1);
-    running.shutdown().await;
+    assert_eq!(service.issuer.store().count("decisions").unwrap(), 1);
+    service.stop().await;
 }
 
 #[tokio::test]
 async fn the_same_code_at_two_lanes_is_caught_as_a_replay() {
-    let (service, running, _dir) = reference_service(0).await;
-    let code = service.mint(testkit::traveller("T01").card).unwrap().qr;
+    let service = reference_service(0).await;
+    let code = service
+        .issuer
+        .mint(testkit::traveller("T01").card)
+        .unwrap()
+        .qr;
     let mut lanes = Vec::new();
     for lane in ["L1", "L2"] {
-        let mut rig = Rig::new(&running.url, Duration::from_secs(2));
-        rig.state.trust = Some(service.trust_list().clone());
+        let mut rig = Rig::new(&service.url, Duration::from_secs(2));
+        rig.state.trust = Some(service.issuer.trust_list().clone());
         rig.state.lane.lane = lane.into();
         for effect in rig.send(Msg::CodeRead { text: code.clone() }) {
             rig.runner.run(effect);
@@ -393,10 +384,11 @@ async fn the_same_code_at_two_lanes_is_caught_as_a_replay() {
     let sentence = p
         .checks
         .iter()
-        .find(|c| c.id == "code-not-replayed")
+        .find(|c| c.id.wire() == "code-not-replayed")
         .unwrap()
         .finding
         .sentence(Lang::En);
-    assert!(sentence.contains("lo-wu / L1"), "{sentence}");
-    running.shutdown().await;
+    // The screen and `lanedesk verify` say it in the same words (one assess pipeline).
+    assert!(sentence.contains("lo-wu lane L1"), "{sentence}");
+    service.stop().await;
 }

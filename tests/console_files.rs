@@ -4,8 +4,8 @@
 use std::path::Path;
 use std::process::Command;
 
+use lanedesk::app::config::LaneConfig;
 use lanedesk::console::keymap::Keymap;
-use lanedesk::console::lane::LaneConfig;
 use lanedesk::console::theme::Theme;
 
 fn lanedesk() -> Command {

@@ -1,9 +1,11 @@
 //! Snapshots of the console's screen in the states that matter, at 80×24 and 160×45, in
 //! English and Traditional Chinese. Times, ids and dates are fixed by `testkit`.
 
+use lanedesk::console::desk::Desk;
 use lanedesk::console::keymap::{Key, KeyCode};
+use lanedesk::console::modes::demo::Demo;
 use lanedesk::console::msg::{Failure, Msg};
-use lanedesk::console::state::{DemoState, State};
+use lanedesk::console::state::State;
 use lanedesk::console::testkit::{self, TestIssuer};
 use lanedesk::console::theme::Theme;
 use lanedesk::console::update::update;
@@ -16,9 +18,13 @@ use ratatui::backend::TestBackend;
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 45)];
 const LANGS: [Lang; 2] = [Lang::En, Lang::ZhHant];
 
-fn render(state: &State, theme: &Theme, (w, h): (u16, u16)) -> Terminal<TestBackend> {
+fn render(state: &State, theme: &Theme, size: (u16, u16)) -> Terminal<TestBackend> {
+    render_desk(&Desk::from(state.clone()), theme, size)
+}
+
+fn render_desk(desk: &Desk, theme: &Theme, (w, h): (u16, u16)) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    terminal.draw(|f| view::draw(f, state, theme)).unwrap();
+    terminal.draw(|f| view::draw(f, desk, theme)).unwrap();
     terminal
 }
 
@@ -28,12 +34,12 @@ fn send(state: &mut State, msg: Msg) {
 }
 
 /// Builds a state for `scene` and snapshots it at both sizes in both languages.
-fn snap(scene: &str, build: impl Fn(Lang) -> State) {
+fn snap<D: Into<Desk>>(scene: &str, build: impl Fn(Lang) -> D) {
     let theme = Theme::dark();
     for lang in LANGS {
-        let state = build(lang);
+        let desk = build(lang).into();
         for size in SIZES {
-            let terminal = render(&state, &theme, size);
+            let terminal = render_desk(&desk, &theme, size);
             let name = format!("{scene}-{}-{}x{}", lang.tag(), size.0, size.1);
             insta::assert_snapshot!(name, terminal.backend());
         }
@@ -136,10 +142,12 @@ fn approved_and_help() {
         state
     });
     snap("help-demo", |lang| {
-        let (mut state, _) = base(lang);
-        state.demo = Some(DemoState::default());
-        send(&mut state, Msg::Key(Key::char('?')));
-        state
+        let (state, _) = base(lang);
+        let mut desk = Desk::from(state);
+        desk.modes.demo = Some(Demo::default());
+        let now = desk.lane.now;
+        desk.update(Msg::Key(Key::char('?')), now);
+        desk
     });
 }
 

@@ -8,7 +8,7 @@ use lanedesk::domain::checkpoint::Region;
 use lanedesk::domain::credential::{self, Claims, Kid};
 use lanedesk::domain::documents::{DocumentKind, check_resident_id};
 use lanedesk::domain::holder::CardStatus;
-use lanedesk::edges::fixtures::{self, Traveller, age_on};
+use lanedesk::fixtures::{self, Traveller, age_on};
 use qrcode::{EcLevel, QrCode, Version};
 
 fn shipped() -> Vec<Traveller> {

@@ -4,14 +4,14 @@ mod common;
 
 use chrono::Utc;
 use common::{LANE_TOKEN, start};
+use lanedesk::api::{DecisionRequest, VerificationRequest};
 use lanedesk::domain::checkpoint::Direction;
 use lanedesk::domain::credential::{self, CardRef, Claims, Kid};
 use lanedesk::domain::decision::DecisionKind;
 use lanedesk::domain::holder::CardStatus;
 use lanedesk::domain::trust::KeyStatus;
-use lanedesk::edges::api::{DecisionRequest, VerificationRequest};
 use lanedesk::edges::client::{ClientConfig, ServiceClient, ServiceError};
-use lanedesk::edges::issuer::{Issuer, IssuerOptions};
+use lanedesk::issuer::{Issuer, IssuerOptions};
 
 fn card(hex: &str) -> CardRef {
     hex.parse().unwrap()
@@ -382,13 +382,9 @@ async fn a_second_start_on_the_same_database_duplicates_nothing() {
     let travellers = svc.issuer.store().count("travellers").unwrap();
     let trust = svc.issuer.trust_list().clone();
     let db = svc.db();
-    let common::TestService {
-        running,
-        clock,
-        dir,
-        ..
-    } = svc;
-    running.unwrap().shutdown().await;
+    let clock = svc.clock.clone();
+    let common::TestService { service, dir, .. } = svc;
+    service.unwrap().stop().await;
 
     let options = IssuerOptions::new(&db, common::fixtures_dir(), LANE_TOKEN);
     let again = Issuer::open(&options, std::sync::Arc::new(clock)).unwrap();
@@ -421,23 +417,19 @@ async fn a_service_that_cannot_start_says_why() {
     assert!(err.to_string().contains("--db"), "{err}");
 
     let svc = start(false).await;
-    let err = lanedesk::edges::issuer::spawn(
-        svc.issuer.clone(),
-        svc.running.as_ref().unwrap().addr,
-        None,
-    )
-    .await
-    .err()
-    .unwrap();
+    let err = lanedesk::issuer::spawn(svc.issuer.clone(), svc.addr(), None)
+        .await
+        .err()
+        .unwrap();
     assert!(
         err.to_string().contains("Choose another with --listen"),
         "{err}"
     );
-    let bogus = lanedesk::edges::issuer::TlsFiles {
+    let bogus = lanedesk::issuer::TlsFiles {
         cert: dir.path().join("none.pem"),
         key: dir.path().join("none.key"),
     };
-    let err = lanedesk::edges::issuer::spawn(svc.issuer.clone(), common::loopback(), Some(&bogus))
+    let err = lanedesk::issuer::spawn(svc.issuer.clone(), common::loopback(), Some(&bogus))
         .await
         .err()
         .unwrap();
@@ -449,7 +441,7 @@ async fn a_service_that_cannot_start_says_why() {
 fn the_openapi_description_names_every_route_the_service_serves() {
     let spec =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/openapi.yaml")).unwrap();
-    let routes = include_str!("../src/edges/issuer/routes.rs");
+    let routes = include_str!("../src/issuer/routes.rs");
     let served: Vec<&str> = routes
         .split(".route(\"")
         .skip(1)

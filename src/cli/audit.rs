@@ -8,10 +8,10 @@ use std::sync::{Arc, Mutex};
 
 use clap::{Args, Subcommand};
 
+use crate::api::DecisionRequest;
 use crate::domain::checkpoint::Direction;
 use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::decision::DecisionKind;
-use crate::edges::api::DecisionRequest;
 use crate::edges::audit::log::files_in;
 use crate::edges::audit::{RecordedDecision, Recorder, delivery, verify_files};
 use crate::edges::client::{ClientConfig, ServiceClient};

@@ -5,10 +5,11 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
-use crate::console::demo::{self, DemoOptions};
-use crate::console::lane::{self, FrameSourceChoice, LaneConfig, LaneOptions, LaneSettings};
+use crate::app::config::{self as lane, LaneConfig};
+use crate::app::demo::{self, DemoOptions};
+use crate::app::lane::{FrameSourceChoice, LaneOptions};
+use crate::console::modes::script;
 use crate::console::runtime::{log_to_file, require_terminal};
-use crate::console::script;
 use crate::console::state::LaneInfo;
 use crate::console::theme;
 use crate::domain::checkpoint::{Checkpoint, Direction};
@@ -153,11 +154,11 @@ pub fn demo(args: DemoArgs) -> ExitCode {
             args.look.lang.unwrap_or_default(),
         )?;
         let script = load_script(args.look.script.as_deref())?;
-        let fixtures = args.fixtures.clone().unwrap_or_else(demo::default_fixtures);
+        let fixtures = args.fixtures.clone().unwrap_or_else(lane::default_fixtures);
         require_terminal("demo")?;
         log_to_file(&args.look.log.clone().unwrap_or_else(lane::default_log))?;
         Ok::<_, String>(DemoOptions {
-            lane: LaneSettings { info },
+            lane: info,
             look,
             fixtures,
             script,
@@ -172,7 +173,7 @@ pub fn demo(args: DemoArgs) -> ExitCode {
 }
 
 pub fn lane(args: LaneArgs) -> ExitCode {
-    match prepare_lane(args).and_then(lane::run) {
+    match prepare_lane(args).and_then(crate::app::lane::run) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(e),
     }
@@ -255,7 +256,7 @@ fn prepare_lane(args: LaneArgs) -> Result<LaneOptions, String> {
         service,
         lane_token,
         ca_cert: args.ca_cert.or(file.ca_cert),
-        lane: LaneSettings { info },
+        lane: info,
         look,
         source,
         script,

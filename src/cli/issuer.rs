@@ -12,7 +12,7 @@ use crate::domain::clock::SystemClock;
 use crate::domain::credential::CardRef;
 use crate::domain::text::sanitize;
 use crate::edges::client::{ClientConfig, ServiceClient};
-use crate::edges::issuer::{self, Issuer, IssuerOptions, TlsFiles};
+use crate::issuer::{self, Issuer, IssuerOptions, TlsFiles};
 
 use super::{fail, log_to_stderr, runtime};
 

@@ -73,12 +73,7 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))
-}
+use crate::app::runtime;
 
 /// Logs to stderr for the commands that do not own the terminal.
 fn log_to_stderr() {

@@ -5,11 +5,12 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::console::demo::default_fixtures;
-use crate::console::train::{
-    self, expected_decisions, load_decisions, session_path, traveller_names,
+use crate::app::config::default_fixtures;
+use crate::app::train;
+use crate::console::modes::training::grade::{
+    expected_decisions, load_decisions, session_path, traveller_names,
 };
-use crate::edges::sessions;
+use crate::console::modes::training::session as sessions;
 
 use super::{fail, runtime};
 
@@ -63,13 +64,13 @@ pub fn run(args: TrainArgs) -> ExitCode {
     }
     let Some(decisions) = &args.decisions else {
         let played = (|| {
-            let look = crate::console::lane::appearance(
+            let look = crate::app::config::appearance(
                 args.theme.as_deref(),
                 args.keymap.as_deref(),
                 args.lang.unwrap_or_default(),
             )?;
             let script = match &args.script {
-                Some(p) => crate::console::script::load(p).map_err(|e| e.to_string())?,
+                Some(p) => crate::console::modes::script::load(p).map_err(|e| e.to_string())?,
                 None => vec![],
             };
             crate::console::runtime::require_terminal("train")?;
@@ -77,7 +78,7 @@ pub fn run(args: TrainArgs) -> ExitCode {
                 &args
                     .log
                     .clone()
-                    .unwrap_or_else(crate::console::lane::default_log),
+                    .unwrap_or_else(crate::app::config::default_log),
             )?;
             train::play(
                 session,
@@ -98,12 +99,11 @@ pub fn run(args: TrainArgs) -> ExitCode {
         Ok(d) => d,
         Err(e) => return fail(e),
     };
-    let report = match runtime()
-        .and_then(|rt| rt.block_on(train::replay(&session, &fixtures, &decisions)))
-    {
-        Ok(r) => r,
-        Err(e) => return fail(e),
-    };
+    let report =
+        match runtime().and_then(|rt| rt.block_on(train::grade(&session, &fixtures, &decisions))) {
+            Ok(r) => r,
+            Err(e) => return fail(e),
+        };
     let json = serde_json::to_string_pretty(&report).expect("reports serialise");
     if let Some(path) = &args.report
         && let Err(e) = std::fs::write(path, &json)

@@ -8,14 +8,13 @@ use std::process::ExitCode;
 use clap::Args;
 use serde_json::{Value, json};
 
+use crate::api::{Verification, VerificationRequest};
+use crate::domain::assess::{self, Assessment};
 use crate::domain::checkpoint::{Checkpoint, Direction};
-use crate::domain::checks::{self, CodeFacts, LaneContext, ServiceFacts};
-use crate::domain::clock::local_date;
-use crate::domain::clock::{Clock, SystemClock};
-use crate::domain::credential::{self, DEFAULT_SKEW_SECS};
-use crate::domain::holder::CardStatus;
+use crate::domain::checks::{LaneContext, ServiceFacts};
+use crate::domain::clock::{Clock, SystemClock, local_date};
+use crate::domain::credential::DEFAULT_SKEW_SECS;
 use crate::domain::lang::Lang;
-use crate::edges::api::{Verification, VerificationRequest};
 use crate::edges::client::{ClientConfig, ServiceClient, ServiceError};
 
 use super::{EXIT_COULD_NOT, runtime};
@@ -87,15 +86,6 @@ fn could_not(error: impl std::fmt::Display) -> Outcome {
     }))
 }
 
-fn refused(code: &str, reason: impl std::fmt::Display) -> Outcome {
-    Outcome::Refused(json!({
-        "accepted": false,
-        "checked": true,
-        "reason_code": code,
-        "reason": reason.to_string(),
-    }))
-}
-
 pub async fn check(args: &VerifyArgs, clock: &dyn Clock) -> Outcome {
     let checkpoint = match Checkpoint::find(&args.checkpoint) {
         Ok(c) => c,
@@ -118,31 +108,11 @@ pub async fn check(args: &VerifyArgs, clock: &dyn Clock) -> Outcome {
         trust_age_secs: Some(0),
     };
     let today = local_date(clock.now());
-    let with_checks = |outcome: Outcome, code: &CodeFacts, facts: ServiceFacts<'_>| {
-        let found = checks::evaluate(lane, code, facts, today);
-        let list: Vec<Value> = found
-            .iter()
-            .map(|c| json!({"id": c.id, "outcome": c.outcome.as_str(), "sentence": c.finding.sentence(args.lang)}))
-            .collect();
-        let suggested = checks::suggest(&found).as_str();
-        match outcome {
-            Outcome::Accepted(mut v) => {
-                v["checks"] = json!(list);
-                v["suggested"] = json!(suggested);
-                Outcome::Accepted(v)
-            }
-            Outcome::Refused(mut v) => {
-                v["checks"] = json!(list);
-                v["suggested"] = json!(suggested);
-                Outcome::Refused(v)
-            }
-            other => other,
-        }
-    };
     // Offline first: a forged or stale code is refused without telling the service anything.
-    if let Err(e) = credential::verify(&args.text, &trust, clock.unix(), args.skew, None) {
-        let code = CodeFacts::Refused(e.clone());
-        return with_checks(refused(e.code(), e), &code, ServiceFacts::NotAsked);
+    let offline = assess::verify_offline(&args.text, Some(&trust), clock.unix(), args.skew, None);
+    if offline.refused().is_some() {
+        let found = assess::assess(lane, &offline.facts, ServiceFacts::NotAsked, today);
+        return outcome(&found, json!({}), args.lang);
     }
     let request = VerificationRequest {
         token: args.text.clone(),
@@ -152,51 +122,27 @@ pub async fn check(args: &VerifyArgs, clock: &dyn Clock) -> Outcome {
         officer: args.officer.clone(),
     };
     match client.verify(&request).await {
-        Ok(v) => with_checks(
-            judge(&v),
-            &CodeFacts::Genuine,
-            ServiceFacts::Answered(v.record()),
-        ),
-        Err(ServiceError::Refused { code, detail, .. }) => with_checks(
-            refused(&code, detail),
-            &CodeFacts::Genuine,
-            ServiceFacts::Refused { code: &code },
-        ),
+        Ok(v) => {
+            let found = assess::assess(
+                lane,
+                &offline.facts,
+                ServiceFacts::Answered(v.record()),
+                today,
+            );
+            outcome(&found, record(&v), args.lang)
+        }
+        Err(ServiceError::Refused { code, .. }) => {
+            let facts = ServiceFacts::Refused { code: &code };
+            let found = assess::assess(lane, &offline.facts, facts, today);
+            outcome(&found, json!({}), args.lang)
+        }
         Err(e) => could_not(e),
     }
 }
 
-/// Accepted means: genuine, fresh, presented for the first time, and the card is active.
-fn judge(v: &Verification) -> Outcome {
-    let reason = if let Some(first) = &v.presented_before {
-        Some((
-            "replayed",
-            format!(
-                "This exact code was already presented at {} lane {} at {} (UTC+8). A code is good for one presentation: this may be a copy.",
-                first.checkpoint,
-                first.lane,
-                credential::clock_time(first.at.timestamp())
-            ),
-        ))
-    } else {
-        match v.card.status {
-            CardStatus::Active => None,
-            CardStatus::Suspended => {
-                Some(("card-suspended", "The e-card is suspended.".to_owned()))
-            }
-            CardStatus::Revoked => {
-                Some(("card-revoked", "The e-card has been revoked.".to_owned()))
-            }
-            CardStatus::ReportedLost => Some((
-                "card-reported-lost",
-                "The e-card has been reported lost: the person showing it may not be its holder."
-                    .to_owned(),
-            )),
-        }
-    };
-    let mut out = json!({
-        "accepted": reason.is_none(),
-        "checked": true,
+/// The service's record, as printed.
+fn record(v: &Verification) -> Value {
+    json!({
         "verification_id": v.verification_id,
         "card": v.card,
         "holder": v.holder,
@@ -204,12 +150,29 @@ fn judge(v: &Verification) -> Outcome {
         "crossings": v.crossings,
         "alerts": v.alerts,
         "presented_before": v.presented_before,
-    });
-    match reason {
-        None => Outcome::Accepted(out),
-        Some((code, reason)) => {
-            out["reason_code"] = json!(code);
-            out["reason"] = json!(reason);
+    })
+}
+
+/// Accepted means genuine, fresh, presented for the first time anywhere, and the card
+/// active: what the console's checks say, in the same words.
+fn outcome(found: &Assessment, mut out: Value, lang: Lang) -> Outcome {
+    let checks: Vec<Value> = found
+        .checks
+        .iter()
+        .map(|c| json!({"id": c.id, "outcome": c.outcome.as_str(), "sentence": c.finding.sentence(lang)}))
+        .collect();
+    out["checked"] = json!(true);
+    out["checks"] = json!(checks);
+    out["suggested"] = json!(found.suggestion.as_str());
+    match found.refusal() {
+        None => {
+            out["accepted"] = json!(true);
+            Outcome::Accepted(out)
+        }
+        Some(r) => {
+            out["accepted"] = json!(false);
+            out["reason_code"] = json!(r.code);
+            out["reason"] = json!(r.sentence(lang));
             Outcome::Refused(out)
         }
     }

@@ -9,7 +9,51 @@ use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 
-use super::msg::Command;
+/// What the officer (or the trainer) asked for, resolved from a key by the keymap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Command {
+    Approve,
+    Flag,
+    Escalate,
+    Clear,
+    Reveal,
+    SelectNext,
+    SelectPrevious,
+    Help,
+    History,
+    Language,
+    Quit,
+    /// Training: stop or restart the session's clock.
+    TrainPause,
+    /// Training: present the next step now.
+    TrainSkip,
+    /// Training: start the session again from its first step.
+    TrainRestart,
+    /// Demo: present the n-th scenario traveller (1-9).
+    DemoTraveller(u8),
+    /// Demo: present the next scenario traveller after the last one.
+    DemoNext,
+    /// Demo: show a code signed by a key the issuer never had.
+    DemoForged,
+    /// Demo: show the last code again.
+    DemoReplay,
+}
+
+impl Command {
+    /// A command of the demo or of training rather than of the lane itself.
+    pub fn is_mode(self) -> bool {
+        matches!(
+            self,
+            Command::TrainPause
+                | Command::TrainSkip
+                | Command::TrainRestart
+                | Command::DemoTraveller(_)
+                | Command::DemoNext
+                | Command::DemoForged
+                | Command::DemoReplay
+        )
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KeyCode {

@@ -3,25 +3,29 @@
 //!
 //! ```text
 //! crossterm events ─Key─▶ ┐
-//! scanner threads ─CodeRead / FrameShown─▶ ├─▶ update(&mut State, Msg) ─▶ Vec<Effect> ─▶ EffectRunner
-//! effect tasks ─ServiceReplied…─▶ ┘                  │
-//!                                     view::draw(&State, &Theme) (only when dirty)
+//! scanner threads ─CodeRead / FrameShown─▶ ├─▶ Desk::update ─▶ update(&mut State, Msg) ─▶ Vec<Effect> ─▶ EffectRunner
+//! effect tasks ─ServiceReplied…─▶ ┘            └─▶ modes react to facts (demo, training, recording)
+//!                                     view::draw(&Desk, &Theme) (only when dirty)
 //! ```
+//!
+//! The lane's core: `msg.rs` (what happened), `keymap.rs` (keys to commands), `state.rs`
+//! and `presentation.rs` (what the screen shows), `update/` (the only place state changes),
+//! `effect.rs` and `runner.rs` (I/O asked for, and done). Beside it: `desk.rs` (the core and
+//! the modes together), `modes/` (demo, training, recording), and the screen: `view.rs`,
+//! `panes/`, `theme.rs`, `i18n.rs`. `runtime.rs` owns the terminal and runs the loop.
 
-pub mod demo;
-pub mod effects;
+pub mod desk;
+pub mod effect;
 pub mod i18n;
 pub mod keymap;
-pub mod lane;
+pub mod modes;
 pub mod msg;
 pub mod panes;
-pub mod record;
+pub mod presentation;
+pub mod runner;
 pub mod runtime;
-pub mod script;
 pub mod state;
 pub mod testkit;
 pub mod theme;
-pub mod train;
-pub mod training;
 pub mod update;
 pub mod view;

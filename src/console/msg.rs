@@ -1,11 +1,11 @@
-//! What reaches `update`: `Msg` is something that happened; `Command` is what the officer
-//! asked for, resolved from a key by the keymap.
+//! What reaches `update`: each `Msg` is something that happened (a key, a code read, a
+//! reply). The demo's and training's own happenings are `DemoMsg` and `TrainingMsg`.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::api::{CardSummary, DecisionReceipt, Verification};
 use crate::domain::trust::TrustList;
-use crate::edges::api::{CardSummary, DecisionReceipt, Verification};
 use crate::edges::scanner::live::FrameReport;
 
 use super::keymap::Key;
@@ -73,52 +73,48 @@ pub enum Msg {
         decision_id: String,
         result: Result<DecisionReceipt, Failure>,
     },
-    /// Demo: the cards the simulated phones carry.
-    DemoCards {
+    /// A file the console was asked to write could not be written.
+    WriteFailed {
+        message: String,
+    },
+    Demo(DemoMsg),
+    Training(TrainingMsg),
+}
+
+/// What happened in the demo's world: the phones' cards, a code put on a phone.
+#[derive(Debug, Clone)]
+pub enum DemoMsg {
+    /// The cards the simulated phones carry.
+    Cards {
         result: Result<Vec<CardSummary>, Failure>,
     },
-    /// Demo: the phone is now showing a code.
-    DemoShown {
-        label: String,
+    /// The phone is now showing a code.
+    Shown {
+        /// Who is holding it up, for the notice line.
+        who: String,
         code: String,
         /// Issued by the service (a forged code is not kept for replay).
         genuine: bool,
+        /// The code on the phone is a forgery, or one shown before.
+        kind: ShownKind,
     },
-    DemoFailed {
-        message: String,
-    },
-    /// Training: a step's code is on the phone (or, for a corrupt frame, nothing is).
-    TrainShown {
-        step: usize,
-        code: Option<String>,
-    },
+    /// The phone could not be given a code.
+    Failed { message: String },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Command {
-    Approve,
-    Flag,
-    Escalate,
-    Clear,
-    Reveal,
-    SelectNext,
-    SelectPrevious,
-    Help,
-    History,
-    Language,
-    Quit,
-    /// Training: stop or restart the session's clock.
-    TrainPause,
-    /// Training: present the next step now.
-    TrainSkip,
-    /// Training: start the session again from its first step.
-    TrainRestart,
-    /// Demo: present the n-th scenario traveller (1-9).
-    DemoTraveller(u8),
-    /// Demo: present the next scenario traveller after the last one.
-    DemoNext,
-    /// Demo: show a code signed by a key the issuer never had.
-    DemoForged,
-    /// Demo: show the last code again.
-    DemoReplay,
+/// What the demo's phone shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShownKind {
+    Fresh,
+    Forged,
+    Again,
+}
+
+/// What happened in a training session's world.
+#[derive(Debug, Clone)]
+pub enum TrainingMsg {
+    /// A step's code is on the phone (or, for a corrupt frame, nothing is).
+    Shown { step: usize, code: Option<String> },
+    /// The step could not be presented (its traveller has no card, the service is gone).
+    Failed { message: String },
 }

@@ -15,13 +15,18 @@ use crate::domain::clock::Clock;
 use crate::edges::camera::{FrameSource, SourceError};
 use crate::edges::scanner::live::{FrameReport, ScanEvent, Scanner, ScannerConfig};
 
-use super::effects::EffectRunner;
-use super::keymap::{Key, KeyCode};
+use crate::domain::lang::Lang;
+use crate::edges::client::ServiceRoute;
+
+use super::desk::Desk;
+use super::keymap::{Key, KeyCode, Keymap};
+use super::modes::script::{self, Step};
+use super::modes::world::World;
 use super::msg::Msg;
-use super::script::{self, Step};
-use super::state::{Delivery, State};
+use super::runner::{DRAIN_TIMEOUT, EffectRunner, trust_cache_path};
+use super::state::Delivery;
 use super::theme::Theme;
-use super::{update, view};
+use super::view;
 
 /// Frames for the preview: only the latest is kept, so a busy screen drops stale frames.
 pub type FrameFeed = watch::Receiver<Option<Box<FrameReport>>>;
@@ -61,92 +66,79 @@ where
     (scanner, frames_rx)
 }
 
-/// Everything the loop needs.
-pub struct Console {
-    pub state: State,
+/// How the console looks and which keys it answers to.
+pub struct Appearance {
     pub theme: Theme,
-    pub runner: EffectRunner,
-    pub tx: mpsc::UnboundedSender<Msg>,
-    pub rx: mpsc::UnboundedReceiver<Msg>,
-    pub frames: FrameFeed,
-    pub clock: Arc<dyn Clock>,
-    pub script: Vec<Step>,
+    pub keymap: Keymap,
+    pub lang: Lang,
 }
 
-/// A console run: the lane, how it looks, what plays it, and whether it is the demo.
+/// A console run, assembled by `app`: the desk (the lane and its modes), how it looks,
+/// the way to the service, the demo's or training's world, and where the state lives.
 pub struct Setup {
-    pub lane: super::state::LaneInfo,
-    pub look: super::lane::Appearance,
+    pub desk: Desk,
+    pub theme: Theme,
     pub script: Vec<Step>,
-    pub demo: Option<super::effects::DemoWorld>,
-    /// A training session to play (and where to write its report), with its levers.
-    pub training: Option<(super::training::Training, super::effects::TrainingLink)>,
-    /// `--record FILE [--scrub]`.
-    pub recording: Option<(std::path::PathBuf, bool)>,
+    pub route: Arc<dyn ServiceRoute>,
+    pub world: Option<Arc<World>>,
+    pub clock: Arc<dyn Clock>,
     /// Where the audit log, the outbox, hand-offs and the cached trust list live.
     pub state_dir: std::path::PathBuf,
 }
 
+/// Everything the loop needs.
+struct Console {
+    desk: Desk,
+    theme: Theme,
+    runner: EffectRunner,
+    tx: mpsc::UnboundedSender<Msg>,
+    rx: mpsc::UnboundedReceiver<Msg>,
+    frames: FrameFeed,
+    clock: Arc<dyn Clock>,
+    script: Vec<Step>,
+}
+
 /// Starts the scanner on `make_source`, runs the console until the officer quits, and
 /// stops the scanner.
-pub async fn run_console<F>(
-    setup: Setup,
-    client: crate::edges::client::ServiceClient,
-    make_source: F,
-    clock: Arc<dyn Clock>,
-) -> Result<State, String>
+pub async fn run_console<F>(setup: Setup, make_source: F) -> Result<Desk, String>
 where
     F: FnOnce() -> Result<Box<dyn FrameSource>, SourceError> + Send + 'static,
 {
     let (tx, rx) = mpsc::unbounded_channel();
     let (scanner, frames) = start_scanner(make_source, tx.clone());
-    let is_demo = setup.demo.is_some() && setup.training.is_none();
-    let mut runner = EffectRunner::start(
-        Arc::new(client),
+    let runner = EffectRunner::start(
+        setup.route,
         tx.clone(),
-        setup.demo,
-        clock.clone(),
+        setup.world,
+        setup.clock.clone(),
         &setup.state_dir,
     )?;
-    let training = setup.training.map(|(training, link)| {
-        runner = runner.clone().with_training(link);
-        training
-    });
-    let mut state = State::new(
-        setup.lane,
-        setup.look.lang,
-        Arc::new(setup.look.keymap),
-        super::lane::session_id(),
-        clock.now(),
-    );
-    if is_demo {
-        state.demo = Some(super::state::DemoState::default());
-    }
-    state.training = training;
-    if let Some((path, scrub)) = setup.recording {
-        let stand_ins = scrub.then(|| {
-            super::record::stand_ins(&state.lane, &super::demo::default_fixtures(), clock.now())
-        });
-        state.recording = Some(super::record::Recording::new(path, clock.now(), stand_ins));
-    }
-    // Offline from the start, codes are still checked with the last trust list fetched.
-    match crate::edges::trust_cache::load(&super::effects::trust_cache_path(&setup.state_dir)) {
-        Ok(cached) => state.trust = cached,
-        Err(e) => tracing::warn!(error = %e, "no usable cached trust list"),
-    }
+    let mut desk = setup.desk;
+    desk.lane.trust = load_trust_cache(&setup.state_dir);
     let console = Console {
-        state,
-        theme: setup.look.theme,
+        desk,
+        theme: setup.theme,
         runner,
         tx,
         rx,
         frames,
-        clock,
+        clock: setup.clock,
         script: setup.script,
     };
     let result = run(console).await;
     scanner.stop();
     result.map_err(|e| format!("the terminal failed: {e}"))
+}
+
+/// Offline from the start, codes are still checked with the last trust list fetched.
+pub fn load_trust_cache(state_dir: &Path) -> Option<crate::domain::trust::TrustList> {
+    match crate::edges::trust_cache::load(&trust_cache_path(state_dir)) {
+        Ok(cached) => cached,
+        Err(e) => {
+            tracing::warn!(error = %e, "no usable cached trust list");
+            None
+        }
+    }
 }
 
 /// Fails early, with a sentence, when there is no terminal to draw on.
@@ -196,7 +188,7 @@ impl Drop for TerminalGuard {
 }
 
 /// Takes the terminal, runs the console until the officer quits, and gives it back.
-pub async fn run(console: Console) -> io::Result<State> {
+async fn run(console: Console) -> io::Result<Desk> {
     // ratatui's hook restores the terminal on panic; the panic fence's hook goes on top so
     // a contained decoder panic does not.
     let mut terminal = ratatui::try_init()?;
@@ -233,9 +225,9 @@ pub fn convert_key(key: crossterm::event::KeyEvent) -> Option<Key> {
     })
 }
 
-async fn run_loop(terminal: &mut DefaultTerminal, console: Console) -> io::Result<State> {
+async fn run_loop(terminal: &mut DefaultTerminal, console: Console) -> io::Result<Desk> {
     let Console {
-        mut state,
+        mut desk,
         theme,
         runner,
         tx,
@@ -250,10 +242,10 @@ async fn run_loop(terminal: &mut DefaultTerminal, console: Console) -> io::Resul
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    for effect in update::start(&state) {
+    for effect in desk.start() {
         runner.run(effect);
     }
-    terminal.draw(|f| view::draw(f, &state, &theme))?;
+    terminal.draw(|f| view::draw(f, &desk, &theme))?;
     loop {
         let msg = tokio::select! {
             event = events.next() => match event {
@@ -273,40 +265,41 @@ async fn run_loop(terminal: &mut DefaultTerminal, console: Console) -> io::Resul
             },
             _ = tick.tick() => Msg::Tick,
         };
-        for effect in update::update(&mut state, msg, clock.now()) {
+        for effect in desk.update(msg, clock.now()) {
             runner.run(effect);
         }
         // Take whatever else is already waiting before drawing once for all of it.
         while let Ok(msg) = rx.try_recv() {
-            for effect in update::update(&mut state, msg, clock.now()) {
+            for effect in desk.update(msg, clock.now()) {
                 runner.run(effect);
             }
         }
-        if state.quit {
+        if desk.lane.quit {
             break;
         }
-        terminal.draw(|f| view::draw(f, &state, &theme))?;
+        terminal.draw(|f| view::draw(f, &desk, &theme))?;
     }
-    drain_deliveries(&mut state, &mut rx, &clock).await;
-    Ok(state)
+    drain_deliveries(&mut desk, &mut rx, &clock).await;
+    Ok(desk)
 }
 
 /// Gives decisions still being written a moment to reach the disk before exiting (the
 /// outbox delivers them on the next start if the service has not had them yet).
 async fn drain_deliveries(
-    state: &mut State,
+    desk: &mut Desk,
     rx: &mut mpsc::UnboundedReceiver<Msg>,
     clock: &Arc<dyn Clock>,
 ) {
-    let deadline = tokio::time::Instant::now() + super::effects::DRAIN_TIMEOUT;
-    while state
+    let deadline = tokio::time::Instant::now() + DRAIN_TIMEOUT;
+    while desk
+        .lane
         .history
         .iter()
         .any(|d| d.delivery == Delivery::Recording)
     {
         match tokio::time::timeout_at(deadline, rx.recv()).await {
             Ok(Some(msg @ Msg::Recorded { .. })) => {
-                update::update(state, msg, clock.now());
+                desk.update(msg, clock.now());
             }
             Ok(Some(_)) => {}
             Ok(None) | Err(_) => break,

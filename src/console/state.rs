@@ -7,16 +7,14 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::domain::checkpoint::{Checkpoint, Direction};
-use crate::domain::checks::{Check, CodeFacts};
-use crate::domain::decision::DecisionKind;
 use crate::domain::lang::Lang;
 use crate::domain::replay::ReplayCache;
 use crate::domain::trust::TrustList;
-use crate::edges::api::{CardSummary, Verification};
 use crate::edges::scanner::binarize::Gray;
 
+use super::i18n::L;
 use super::keymap::Keymap;
-use super::msg::{Failure, Portrait};
+pub use super::presentation::*;
 
 /// How long a revealed document number stays visible.
 pub const REVEAL_FOR: chrono::TimeDelta = chrono::TimeDelta::seconds(5);
@@ -86,97 +84,6 @@ impl CameraState {
     }
 }
 
-/// What the service said about the current traveller, so far.
-#[derive(Debug, Clone)]
-pub enum Lookup {
-    /// The code was refused offline: the service is not told about it.
-    NotAsked,
-    Waiting,
-    Answered(Box<Verification>),
-    Failed(Failure),
-}
-
-#[derive(Debug, Clone)]
-pub enum PortraitState {
-    Waiting,
-    Loaded(Portrait),
-    Missing(String),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Delivery {
-    /// Being written to the audit log and the outbox.
-    Recording,
-    /// On disk; waiting for the service to acknowledge it.
-    Recorded,
-    /// Recorded and acknowledged by the service.
-    Sent,
-    /// Could not be written: the decision is not recorded.
-    NotRecorded,
-    /// Recorded at this lane only (the code named no card the service knows).
-    LocalOnly,
-}
-
-/// A decision made at this lane.
-#[derive(Debug, Clone)]
-pub struct DecisionRecord {
-    pub decision_id: String,
-    pub kind: DecisionKind,
-    pub at: DateTime<Utc>,
-    /// Latin name, or what identifies the code when no record was found.
-    pub who: String,
-    pub reasons: Vec<String>,
-    pub note: String,
-    pub override_reason: Option<String>,
-    pub delivery: Delivery,
-    pub delivery_error: Option<String>,
-}
-
-/// One traveller's code, from the read to the decision.
-#[derive(Debug, Clone)]
-pub struct Presentation {
-    pub request: u64,
-    pub code: String,
-    pub read_at: DateTime<Utc>,
-    pub offline: CodeFacts,
-    pub card: Option<crate::domain::credential::CardRef>,
-    pub lookup: Lookup,
-    /// How long the service took to answer, or to fail.
-    pub lookup_latency: Option<std::time::Duration>,
-    pub portrait: PortraitState,
-    pub checks: Vec<Check>,
-    pub decision: Option<DecisionRecord>,
-    pub selected_doc: usize,
-    /// The document whose number is shown in full, until when.
-    pub reveal: Option<(usize, DateTime<Utc>)>,
-}
-
-impl Presentation {
-    pub fn verification(&self) -> Option<&Verification> {
-        match &self.lookup {
-            Lookup::Answered(v) => Some(v),
-            _ => None,
-        }
-    }
-
-    /// What became of the lookup, in a word for reports: `answered`, `offline` (not
-    /// reached), `refused` (a problem code) or `unusable` (an error or a garbled answer).
-    pub fn lookup_outcome(&self) -> Option<&'static str> {
-        match &self.lookup {
-            Lookup::Answered(_) => Some("answered"),
-            Lookup::Failed(f) if f.offline => Some("offline"),
-            Lookup::Failed(f) if f.code.is_some() => Some("refused"),
-            Lookup::Failed(_) => Some("unusable"),
-            Lookup::Waiting | Lookup::NotAsked => None,
-        }
-    }
-
-    /// Still waiting for something before the checks are complete.
-    pub fn in_progress(&self) -> bool {
-        matches!(self.lookup, Lookup::Waiting)
-    }
-}
-
 /// A form in a dialog: reasons to pick and a note to type.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReasonForm {
@@ -196,8 +103,6 @@ pub enum Dialog {
     /// Approve over a failed or unknown check: the reason is the note.
     Override(ReasonForm),
     ConfirmQuit,
-    /// Training: the session is over; its score (in `State::training`).
-    ScoreCard,
 }
 
 impl Dialog {
@@ -210,68 +115,6 @@ impl Dialog {
     }
 }
 
-/// Flag reason codes: id and label in three languages.
-pub const FLAG_REASONS: &[(&str, [&str; 3])] = &[
-    (
-        "identity-doubt",
-        [
-            "Face does not match the portrait",
-            "人像与照片不符",
-            "人像與照片不符",
-        ],
-    ),
-    (
-        "document-problem",
-        ["Document problem", "证件有问题", "證件有問題"],
-    ),
-    (
-        "inconsistent-answers",
-        ["Inconsistent answers", "回答前后矛盾", "回答前後矛盾"],
-    ),
-    (
-        "purpose-of-visit",
-        ["Purpose of visit unclear", "来访目的不明", "來訪目的不明"],
-    ),
-    (
-        "goods-declaration",
-        ["Goods to declare", "有物品需申报", "有物品需申報"],
-    ),
-    (
-        "other",
-        ["Other (see note)", "其他（见备注）", "其他（見備註）"],
-    ),
-];
-
-/// Referral reasons for second line.
-pub const REFERRAL_REASONS: &[(&str, [&str; 3])] = &[
-    ("watch-list", ["Watch-list alert", "布控预警", "布控預警"]),
-    (
-        "forged-code",
-        [
-            "Forged or replayed code",
-            "伪造或重复使用的二维码",
-            "偽造或重複使用的二維碼",
-        ],
-    ),
-    ("identity", ["Identity in doubt", "身份存疑", "身份存疑"]),
-    (
-        "documents",
-        [
-            "Documents invalid or inconsistent",
-            "证件无效或不一致",
-            "證件無效或不一致",
-        ],
-    ),
-    (
-        "overstay",
-        ["Overstay or stay conditions", "逾期逗留", "逾期逗留"],
-    ),
-    (
-        "other",
-        ["Other (see note)", "其他（见备注）", "其他（見備註）"],
-    ),
-];
-
 /// A line at the bottom of the screen that says what just happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
@@ -282,8 +125,19 @@ pub struct Notice {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NoticeText {
-    Label(super::i18n::L),
+    Label(L),
+    /// A label, then text that is data (a name, a path).
+    LabelWith(L, String),
     Plain(String),
+}
+
+/// Something the lane's core did that the modes (demo, training, recording) react to.
+#[derive(Debug, Clone)]
+pub enum Fact {
+    /// A decision was made; the presentation carries it (`decision` is set).
+    Decided(Box<Presentation>),
+    /// The officer moved on from a traveller (C), decided or not.
+    Cleared(Box<Presentation>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -291,15 +145,6 @@ pub enum NoticeLevel {
     Info,
     Warning,
     Error,
-}
-
-/// The demo's own state: the cards on the simulated phones and what was shown last.
-#[derive(Debug, Clone, Default)]
-pub struct DemoState {
-    pub cards: Vec<CardSummary>,
-    /// Index in `cards` of the last traveller presented.
-    pub last: Option<usize>,
-    pub last_code: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -324,10 +169,8 @@ pub struct State {
     /// Recorded decisions the service has not acknowledged yet.
     pub outbox_waiting: usize,
     pub notice: Option<Notice>,
-    pub demo: Option<DemoState>,
-    pub training: Option<super::training::Training>,
-    /// `--record`: what happened, saved as a training session after each decision.
-    pub recording: Option<super::record::Recording>,
+    /// What happened that the modes have not seen yet (drained by `Desk::update`).
+    pub facts: Vec<Fact>,
     pub next_request: u64,
     /// Prefix of this run's decision ids (random per start), so ids never repeat.
     pub session: String,
@@ -362,9 +205,7 @@ impl State {
             history: VecDeque::new(),
             outbox_waiting: 0,
             notice: None,
-            demo: None,
-            training: None,
-            recording: None,
+            facts: Vec::new(),
             next_request: 1,
             session,
             decisions_made: 0,

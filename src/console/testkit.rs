@@ -7,16 +7,17 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use ed25519_dalek::SigningKey;
 
+use crate::api::{CardInfo, TokenInfo, Verification};
 use crate::domain::checkpoint::{Checkpoint, Direction};
 use crate::domain::credential::{self, Claims, Kid, Nonce};
 use crate::domain::lang::Lang;
 use crate::domain::trust::{KeyStatus, TrustList, TrustedKey};
-use crate::edges::api::{CardInfo, TokenInfo, Verification};
-use crate::edges::fixtures::{self, Traveller};
+use crate::fixtures::{self, Traveller};
 
-use super::effects::{Effect, decode_portrait};
+use super::effect::Effect;
 use super::keymap::Keymap;
 use super::msg::Msg;
+use super::runner::decode_portrait;
 use super::state::{LaneInfo, State};
 use super::update::update;
 

@@ -7,11 +7,13 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 
+use super::desk::Desk;
 use super::panes::{camera, checks, dialog, documents, footer, header, traveller};
 use super::state::State;
 use super::theme::Theme;
 
-pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
+pub fn draw(frame: &mut Frame, desk: &Desk, theme: &Theme) {
+    let state = &desk.lane;
     let area = frame.area();
     let wide = area.width >= 120 && area.height >= 32;
     let [head, body, notice, keys] = Layout::vertical([
@@ -21,15 +23,15 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
         Constraint::Length(1),
     ])
     .areas(area);
-    header::draw(frame, head, state, theme);
+    header::draw(frame, head, desk, theme);
     if wide {
         draw_wide(frame, body, state, theme);
     } else {
         draw_narrow(frame, body, state, theme);
     }
     footer::draw_notice(frame, notice, state, theme);
-    footer::draw_keys(frame, keys, state, theme);
-    dialog::draw(frame, area, state, theme);
+    footer::draw_keys(frame, keys, desk, theme);
+    dialog::draw(frame, area, desk, theme);
 }
 
 fn draw_wide(frame: &mut Frame, body: Rect, state: &State, theme: &Theme) {

@@ -7,14 +7,11 @@
 //! Parsing is strict: a size limit, the exact structure, canonical CBOR only, and EdDSA only.
 //! Each way a code can be wrong is its own [`CredentialError`] whose message an officer can act on.
 
-use std::fmt;
-use std::str::FromStr;
-
 use ciborium::Value;
 use coset::{CoseError, CoseSign1, CoseSign1Builder, HeaderBuilder, TaggedCborSerializable, iana};
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+pub use super::ids::{CardRef, Kid, Nonce};
 use super::replay::ReplayCache;
 use super::trust::{KeyStatus, TrustList};
 
@@ -33,90 +30,6 @@ const CLAIM_ISS: i64 = 1;
 const CLAIM_EXP: i64 = 4;
 const CLAIM_IAT: i64 = 6;
 const CLAIM_CTI: i64 = 7;
-
-macro_rules! hex_id {
-    ($(#[$doc:meta])* $name:ident, $len:expr, $what:expr) => {
-        $(#[$doc])*
-        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(pub [u8; $len]);
-
-        impl $name {
-            pub const LEN: usize = $len;
-
-            pub fn random() -> Self {
-                let mut bytes = [0u8; $len];
-                getrandom::fill(&mut bytes)
-                    .expect("the operating system's random number source failed");
-                Self(bytes)
-            }
-
-            pub fn from_slice(bytes: &[u8]) -> Option<Self> {
-                bytes.try_into().ok().map(Self)
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&hex::encode(self.0))
-            }
-        }
-
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, concat!(stringify!($name), "({})"), self)
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, String> {
-                let bytes = hex::decode(s.trim()).map_err(|_| {
-                    format!(
-                        "{:?} is not a {}: expected {} hexadecimal digits",
-                        super::text::sanitize(s),
-                        $what,
-                        $len * 2
-                    )
-                })?;
-                Self::from_slice(&bytes).ok_or_else(|| {
-                    format!(
-                        "{:?} is not a {}: expected {} hexadecimal digits, got {}",
-                        super::text::sanitize(s),
-                        $what,
-                        $len * 2,
-                        s.trim().len()
-                    )
-                })
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(&self.to_string())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
-                s.parse().map_err(serde::de::Error::custom)
-            }
-        }
-    };
-}
-
-hex_id!(
-    /// Identifies the issuer key that signed a code.
-    Kid, 8, "key id"
-);
-hex_id!(
-    /// The card reference in a code: opaque, no personal data.
-    CardRef, 16, "card reference"
-);
-hex_id!(
-    /// The code's unique id (CWT `cti`): what replay detection remembers.
-    Nonce, 12, "code nonce"
-);
 
 /// What a code asserts.
 #[derive(Debug, Clone, PartialEq, Eq)]

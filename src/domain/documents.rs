@@ -18,6 +18,21 @@ pub enum DocumentKind {
 }
 
 impl DocumentKind {
+    pub const ALL: [DocumentKind; 3] = [
+        DocumentKind::ResidentId,
+        DocumentKind::HomeReturnPermit,
+        DocumentKind::ExitEntryPermit,
+    ];
+
+    /// The kind as written in check ids and the audit log (`exit-entry-permit`).
+    pub fn slug(self) -> &'static str {
+        match self {
+            DocumentKind::ResidentId => "resident-id",
+            DocumentKind::HomeReturnPermit => "home-return-permit",
+            DocumentKind::ExitEntryPermit => "exit-entry-permit",
+        }
+    }
+
     pub fn name_en(self) -> &'static str {
         match self {
             DocumentKind::ResidentId => "Resident ID card",

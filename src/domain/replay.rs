@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::credential::Nonce;
+use super::ids::Nonce;
 
 #[derive(Debug, Clone, Copy)]
 struct Seen {

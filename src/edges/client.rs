@@ -9,13 +9,13 @@ use reqwest::{Method, StatusCode, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::domain::credential::CardRef;
-use crate::domain::text::sanitize;
-use crate::domain::trust::TrustList;
-use crate::edges::api::{
+use crate::api::{
     CardSummary, DecisionReceipt, DecisionRequest, Health, MintedToken, Problem, TrustListBody,
     Verification, VerificationRequest,
 };
+use crate::domain::credential::CardRef;
+use crate::domain::text::sanitize;
+use crate::domain::trust::TrustList;
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
 /// JSON answers are small; a photo is the largest thing the service sends.
@@ -108,6 +108,18 @@ impl ServiceError {
             ServiceError::Refused { code, .. } => Some(code),
             _ => None,
         }
+    }
+}
+
+/// Which client reaches the service now. A lane has one; in training, the trainer's fault
+/// switches put a client to a closed port or through a slow proxy in its place.
+pub trait ServiceRoute: Send + Sync {
+    fn client(&self) -> std::sync::Arc<ServiceClient>;
+}
+
+impl ServiceRoute for std::sync::Arc<ServiceClient> {
+    fn client(&self) -> std::sync::Arc<ServiceClient> {
+        self.clone()
     }
 }
 

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::api::{TrustKeyBody, TrustListBody};
 use crate::domain::trust::TrustList;
-use crate::edges::api::{TrustKeyBody, TrustListBody};
 
 #[derive(Serialize, Deserialize)]
 struct Cached {

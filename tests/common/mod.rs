@@ -5,9 +5,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use lanedesk::app::service::{InProcessService, ServiceSetup};
 use lanedesk::domain::clock::{Clock, ManualClock};
 use lanedesk::edges::client::{ClientConfig, ServiceClient};
-use lanedesk::edges::issuer::{self, Issuer, IssuerOptions, RunningIssuer, TlsFiles};
+use lanedesk::issuer::{Issuer, TlsFiles};
 
 pub const LANE_TOKEN: &str = "test-lane-token";
 
@@ -21,7 +22,7 @@ pub fn loopback() -> SocketAddr {
 
 pub struct TestService {
     pub issuer: Arc<Issuer>,
-    pub running: Option<RunningIssuer>,
+    pub service: Option<InProcessService>,
     pub url: String,
     pub clock: ManualClock,
     pub ca_cert: Option<PathBuf>,
@@ -43,34 +44,36 @@ impl TestService {
         self.dir.path().join("issuer.sqlite")
     }
 
+    pub fn addr(&self) -> SocketAddr {
+        self.service.as_ref().and_then(|s| s.address()).unwrap()
+    }
+
     pub async fn stop(mut self) {
-        if let Some(running) = self.running.take() {
-            running.shutdown().await;
+        if let Some(service) = self.service.take() {
+            service.stop().await;
         }
     }
 }
 
-/// A reference service on a free loopback port with a fresh database, on a manual clock
-/// set to now.
+/// A reference service on a free loopback port with a fresh database (kept in `dir`), on
+/// a manual clock set to now.
 pub async fn start(tls: bool) -> TestService {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(chrono::Utc::now());
-    let options = IssuerOptions::new(dir.path().join("issuer.sqlite"), fixtures_dir(), LANE_TOKEN);
     let shared: Arc<dyn Clock> = Arc::new(clock.clone());
-    let issuer = Arc::new(Issuer::open(&options, shared).unwrap());
-    let (files, ca_cert) = if tls {
+    let mut setup = ServiceSetup::new(&fixtures_dir(), shared, LANE_TOKEN)
+        .db(&dir.path().join("issuer.sqlite"));
+    let mut ca_cert = None;
+    if tls {
         let (files, ca) = tls_material(dir.path());
-        (Some(files), Some(ca))
-    } else {
-        (None, None)
-    };
-    let running = issuer::spawn(issuer.clone(), loopback(), files.as_ref())
-        .await
-        .unwrap();
+        setup = setup.tls(files);
+        ca_cert = Some(ca);
+    }
+    let service = InProcessService::start(setup).await.unwrap();
     TestService {
-        url: running.url.clone(),
-        issuer,
-        running: Some(running),
+        url: service.url.clone(),
+        issuer: service.issuer.clone(),
+        service: Some(service),
         clock,
         ca_cert,
         dir,

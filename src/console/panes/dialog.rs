@@ -6,32 +6,39 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
+use crate::console::desk::Desk;
 use crate::console::i18n::{L, Lang, pad};
-use crate::console::keymap::ACTIONS;
-use crate::console::msg::Command;
-use crate::console::state::{Delivery, Dialog, FLAG_REASONS, REFERRAL_REASONS, ReasonForm, State};
+use crate::console::keymap::{ACTIONS, Command};
+use crate::console::modes::training::Training;
+use crate::console::state::{Delivery, Dialog, ReasonForm, State};
 use crate::console::theme::{Role, Theme};
 use crate::domain::credential::clock_time;
-use crate::domain::decision::DecisionKind;
+use crate::domain::decision::{DecisionKind, FlagReason, ReferralReason};
 
 use super::{bold, pane};
 
-pub fn draw(frame: &mut Frame, screen: Rect, state: &State, theme: &Theme) {
-    let Some(dialog) = &state.dialog else { return };
+pub fn draw(frame: &mut Frame, screen: Rect, desk: &Desk, theme: &Theme) {
+    let state = &desk.lane;
     let lang = state.lang;
+    if let Some(t) = desk.modes.training.as_ref().filter(|t| t.card_open) {
+        let lines = score_lines(t, lang, theme);
+        draw_box(frame, screen, L::ScoreTitle.get(lang), lines, 100, theme);
+        return;
+    }
+    let Some(dialog) = &state.dialog else { return };
     let (title, lines, width) = match dialog {
-        Dialog::Help => (L::HelpTitle, help_lines(state, theme), 60),
+        Dialog::Help => (L::HelpTitle, help_lines(desk, theme), 60),
         Dialog::History => (L::HistoryTitle, history_lines(state, theme), 100),
         Dialog::Flag(form) => (
             L::FlagTitle,
-            form_lines(form, FLAG_REASONS, true, L::ReasonCodes, lang, theme),
+            form_lines(form, &flag_labels(lang), true, L::ReasonCodes, lang, theme),
             64,
         ),
         Dialog::Escalate(form) => (
             L::EscalateTitle,
             form_lines(
                 form,
-                REFERRAL_REASONS,
+                &referral_labels(lang),
                 false,
                 L::ReferralReason,
                 lang,
@@ -40,7 +47,6 @@ pub fn draw(frame: &mut Frame, screen: Rect, state: &State, theme: &Theme) {
             64,
         ),
         Dialog::Override(form) => (L::OverrideTitle, override_lines(form, lang, theme), 64),
-        Dialog::ScoreCard => (L::ScoreTitle, score_lines(state, theme), 100),
         Dialog::ConfirmQuit => (
             L::QuitTitle,
             vec![
@@ -62,6 +68,26 @@ pub fn draw(frame: &mut Frame, screen: Rect, state: &State, theme: &Theme) {
             50,
         ),
     };
+    draw_box(frame, screen, title.get(lang), lines, width, theme);
+}
+
+fn flag_labels(lang: Lang) -> Vec<&'static str> {
+    FlagReason::ALL.iter().map(|r| r.label(lang)).collect()
+}
+
+fn referral_labels(lang: Lang) -> Vec<&'static str> {
+    ReferralReason::ALL.iter().map(|r| r.label(lang)).collect()
+}
+
+/// A centred box over the screen with `lines` in it.
+fn draw_box(
+    frame: &mut Frame,
+    screen: Rect,
+    title: &str,
+    lines: Vec<Line<'static>>,
+    width: u16,
+    theme: &Theme,
+) {
     let height = (lines.len() as u16 + 2).min(screen.height);
     let width = width.min(screen.width);
     let [area] = Layout::horizontal([Constraint::Length(width)])
@@ -71,7 +97,7 @@ pub fn draw(frame: &mut Frame, screen: Rect, state: &State, theme: &Theme) {
         .flex(Flex::Center)
         .areas(area);
     frame.render_widget(Clear, area);
-    let block = pane(title.get(lang), theme).style(theme.dialog());
+    let block = pane(title, theme).style(theme.dialog());
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)
@@ -81,7 +107,8 @@ pub fn draw(frame: &mut Frame, screen: Rect, state: &State, theme: &Theme) {
     );
 }
 
-fn help_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
+fn help_lines(desk: &Desk, theme: &Theme) -> Vec<Line<'static>> {
+    let state = &desk.lane;
     let lang = state.lang;
     let rows: &[(Command, L)] = &[
         (Command::Approve, L::Approve),
@@ -115,7 +142,7 @@ fn help_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
             ])
         })
         .collect();
-    if state.demo.is_some() {
+    if desk.modes.demo.is_some() {
         lines.push(Line::raw(""));
         for (k, l) in [
             ("1-9", L::DemoKeys),
@@ -173,14 +200,14 @@ fn history_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
 
 fn form_lines(
     form: &ReasonForm,
-    reasons: &[(&str, [&str; 3])],
+    reasons: &[&'static str],
     multiple: bool,
     heading: L,
     lang: Lang,
     theme: &Theme,
 ) -> Vec<Line<'static>> {
     let mut lines = vec![Line::styled(heading.get(lang), bold(theme.fg(Role::Title)))];
-    for (i, (_, labels)) in reasons.iter().enumerate() {
+    for (i, text) in reasons.iter().enumerate() {
         let ticked = if multiple {
             form.chosen.contains(&i)
         } else {
@@ -192,7 +219,6 @@ fn form_lines(
             (false, true) => "(•)",
             (false, false) => "( )",
         };
-        let text = lang.pick(labels[0], labels[1], labels[2]);
         let style = if form.cursor == i && !form.on_note {
             theme.selection()
         } else {
@@ -200,7 +226,7 @@ fn form_lines(
         };
         lines.push(Line::from(vec![
             Span::styled(format!(" {} {mark} ", i + 1), theme.fg(Role::Muted)),
-            Span::styled(text.to_owned(), style),
+            Span::styled(*text, style),
         ]));
     }
     lines.push(Line::raw(""));
@@ -242,10 +268,9 @@ fn override_lines(form: &ReasonForm, lang: Lang, theme: &Theme) -> Vec<Line<'sta
     lines
 }
 
-fn score_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
+fn score_lines(training: &Training, lang: Lang, theme: &Theme) -> Vec<Line<'static>> {
     use crate::domain::score::StepResult;
-    let lang = state.lang;
-    let Some(report) = state.training.as_ref().and_then(|t| t.report.as_ref()) else {
+    let Some(report) = training.report.as_ref() else {
         return vec![];
     };
     let kind = |k: Option<DecisionKind>| match k {

@@ -9,8 +9,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 use crate::console::i18n::{L, Lang, pad};
 use crate::console::state::State;
 use crate::console::theme::{Role, Theme};
-use crate::console::update::local_date;
 use crate::domain::checks::{EXPIRY_WARNING_DAYS, document_name, endorsement_name, region_name};
+use crate::domain::clock::local_date;
 use crate::domain::documents::{Document, DocumentStatus, Endorsement};
 use crate::domain::text::sanitize;
 

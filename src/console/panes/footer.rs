@@ -7,8 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
+use crate::console::desk::Desk;
 use crate::console::i18n::{L, Lang};
-use crate::console::msg::Command;
+use crate::console::keymap::Command;
 use crate::console::state::{Dialog, NoticeLevel, NoticeText, State};
 use crate::console::theme::{Role, Theme};
 
@@ -21,6 +22,7 @@ pub fn draw_notice(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) 
     };
     let text = match &notice.text {
         NoticeText::Label(l) => l.get(state.lang).to_owned(),
+        NoticeText::LabelWith(l, s) => format!("{} {s}", l.get(state.lang)),
         NoticeText::Plain(s) => s.clone(),
     };
     frame.render_widget(
@@ -30,19 +32,22 @@ pub fn draw_notice(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) 
 }
 
 /// The key hints for the state the console is in.
-pub fn hints(state: &State) -> Vec<(String, L)> {
+pub fn hints(desk: &Desk) -> Vec<(String, L)> {
+    let state = &desk.lane;
     let lang_keys = |c: Command| state.keymap.label(c);
     let key = |c: Command, l: L| (lang_keys(c), l);
     let fixed = |k: &str, l: L| (k.to_owned(), l);
+    if desk.modes.training.as_ref().is_some_and(|t| t.card_open) {
+        return vec![
+            fixed("Esc", L::Close),
+            key(Command::TrainRestart, L::TrainRestart),
+            key(Command::Quit, L::Quit),
+        ];
+    }
     if let Some(dialog) = &state.dialog {
         return match dialog {
             Dialog::Help | Dialog::History => vec![fixed("Esc", L::Close)],
             Dialog::ConfirmQuit => vec![fixed("Y", L::Yes), fixed("N", L::No)],
-            Dialog::ScoreCard => vec![
-                fixed("Esc", L::Close),
-                key(Command::TrainRestart, L::TrainRestart),
-                key(Command::Quit, L::Quit),
-            ],
             Dialog::Flag(_) => vec![
                 fixed("↑↓", L::Select),
                 fixed("Space", L::Toggle),
@@ -77,12 +82,12 @@ pub fn hints(state: &State) -> Vec<(String, L)> {
     }
     out.push(key(Command::Help, L::Help));
     out.push(key(Command::Quit, L::Quit));
-    if state.training.is_some() {
+    if desk.modes.training.is_some() {
         out.push(key(Command::TrainPause, L::TrainPause));
         out.push(key(Command::TrainSkip, L::TrainSkip));
         out.push(key(Command::TrainRestart, L::TrainRestart));
     }
-    if state.demo.is_some() {
+    if desk.modes.demo.is_some() {
         out.push(fixed("1-9", L::DemoKeys));
         out.push(key(Command::DemoNext, L::DemoNext));
         out.push(key(Command::DemoForged, L::DemoForged));
@@ -93,12 +98,12 @@ pub fn hints(state: &State) -> Vec<(String, L)> {
     out
 }
 
-pub fn draw_keys(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let lang: Lang = state.lang;
+pub fn draw_keys(frame: &mut Frame, area: Rect, desk: &Desk, theme: &Theme) {
+    let lang: Lang = desk.lane.lang;
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1;
     // Hints come in order of importance: those that do not fit are left out whole.
-    for (k, l) in hints(state) {
+    for (k, l) in hints(desk) {
         let label = format!(" {}  ", l.get(lang));
         let width = k.width() + label.trim_end().width();
         if used + width > usize::from(area.width) {

@@ -5,6 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::console::desk::Desk;
 use crate::console::i18n::{L, Lang};
 use crate::console::state::{ServiceState, State};
 use crate::console::theme::{Role, Theme};
@@ -13,7 +14,8 @@ use crate::domain::credential::clock_time;
 
 use super::bold;
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+pub fn draw(frame: &mut Frame, area: Rect, desk: &Desk, theme: &Theme) {
+    let state = &desk.lane;
     let lang = state.lang;
     let base = theme.header();
     let cp = state.lane.checkpoint;
@@ -31,10 +33,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if area.height < 2 {
         // One line at 80 columns: no labels, the status kept short.
         let mut line = vec![Span::styled(" ", base)];
-        if state.demo.is_some() {
+        if desk.modes.demo.is_some() {
             line.push(Span::styled(format!("{} ", L::Demo.get(lang)), bold(base)));
         }
-        if let Some(t) = training_tag(state) {
+        if let Some(t) = training_tag(desk) {
             line.push(Span::styled(format!("{t} "), bold(base)));
         }
         line.extend([
@@ -54,13 +56,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         return;
     }
     let mut first = vec![Span::styled(" lanedesk ", bold(base))];
-    if state.demo.is_some() {
+    if desk.modes.demo.is_some() {
         first.push(Span::styled(
             format!("[{}] ", L::Demo.get(lang)),
             bold(base),
         ));
     }
-    if let Some(t) = training_tag(state) {
+    if let Some(t) = training_tag(desk) {
         first.push(Span::styled(format!("[{t}] "), bold(base)));
     }
     first.extend([
@@ -171,10 +173,10 @@ fn short_name(name: &str) -> &str {
 }
 
 /// "TRAINING 3/8", "TRAINING 3/8 paused".
-fn training_tag(state: &State) -> Option<String> {
-    let t = state.training.as_ref()?;
+fn training_tag(desk: &Desk) -> Option<String> {
+    let t = desk.modes.training.as_ref()?;
     let (done, all) = t.progress();
-    let lang = state.lang;
+    let lang = desk.lane.lang;
     let mut tag = format!("{} {done}/{all}", L::Training.get(lang));
     if t.paused {
         tag = format!("{tag} {}", L::Paused.get(lang));

@@ -16,8 +16,8 @@ use crate::console::i18n::{L, Lang, column_width, pad};
 use crate::console::msg::Portrait;
 use crate::console::state::{Delivery, Lookup, PortraitState, Presentation, State};
 use crate::console::theme::{Role, Theme};
-use crate::console::update::{local_date, refusal};
 use crate::domain::checks::{Suggestion, card_status_name, region_name, suggest};
+use crate::domain::clock::local_date;
 use crate::domain::decision::DecisionKind;
 use crate::domain::holder::{CardStatus, Sex};
 use crate::domain::text::sanitize;
@@ -42,7 +42,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         return;
     };
     // A refused code has no holder to show: its sentence gets the whole pane.
-    let portrait_cols = if refusal(p).is_some() {
+    let portrait_cols = if p.refusal().is_some() {
         0
     } else {
         portrait_width(inner)
@@ -158,7 +158,7 @@ fn fact_lines(state: &State, p: &Presentation, lang: Lang, theme: &Theme) -> Vec
     if let Some(decision) = &p.decision {
         lines.push(decision_line(decision, lang, theme));
     }
-    if let Some(error) = refusal(p) {
+    if let Some(error) = p.refusal() {
         lines.push(Line::from(vec![Span::styled(
             format!("✖ {} ", L::Refused.get(lang)),
             bold(theme.fg(Role::Fail)),

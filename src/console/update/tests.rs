@@ -1,48 +1,50 @@
-use std::time::Duration;
+//! `update` as a function: codes read, the service's answers, the lane's health.
 
-use crate::console::effects::{DemoEffect, Effect};
-use crate::console::keymap::{Key, KeyCode};
-use crate::console::msg::{Failure, Msg};
-use crate::console::state::*;
-use crate::console::testkit::{self, TestIssuer};
-use crate::domain::checkpoint::Direction;
-use crate::domain::checks::{CodeFacts, Outcome};
-use crate::domain::credential::CredentialError;
-use crate::domain::decision::DecisionKind;
-use crate::domain::lang::Lang;
-use crate::edges::api::{CardSummary, DecisionReceipt};
+pub(super) use std::time::Duration;
 
-use super::update;
+pub(super) use crate::api::DecisionReceipt;
+pub(super) use crate::console::effect::Effect;
+pub(super) use crate::console::keymap::{Key, KeyCode};
+pub(super) use crate::console::msg::{Failure, Msg};
+pub(super) use crate::console::state::*;
+pub(super) use crate::console::testkit::{self, TestIssuer};
+pub(super) use crate::domain::checkpoint::Direction;
+pub(super) use crate::domain::checks::{CodeFacts, Outcome};
+pub(super) use crate::domain::credential::CredentialError;
+pub(super) use crate::domain::decision::DecisionKind;
+pub(super) use crate::domain::lang::Lang;
 
-fn key(c: char) -> Msg {
+pub(super) use super::update;
+
+pub(super) fn key(c: char) -> Msg {
     Msg::Key(Key::char(c))
 }
 
-fn named(code: KeyCode) -> Msg {
+pub(super) fn named(code: KeyCode) -> Msg {
     Msg::Key(Key::plain(code))
 }
 
-fn setup() -> (State, TestIssuer) {
+pub(super) fn setup() -> (State, TestIssuer) {
     let issuer = TestIssuer::new();
     (testkit::state(Direction::Exit, Lang::En, &issuer), issuer)
 }
 
-fn send(state: &mut State, msg: Msg) -> Vec<Effect> {
+pub(super) fn send(state: &mut State, msg: Msg) -> Vec<Effect> {
     let now = state.now;
     update(state, msg, now)
 }
 
-fn outcome(state: &State, id: &str) -> Option<Outcome> {
+pub(super) fn outcome(state: &State, id: &str) -> Option<Outcome> {
     state
         .current
         .as_ref()?
         .checks
         .iter()
-        .find(|c| c.id == id)
+        .find(|c| c.id.wire() == id)
         .map(|c| c.outcome)
 }
 
-fn unreachable() -> Failure {
+pub(super) fn unreachable() -> Failure {
     Failure {
         code: None,
         message: "cannot reach the issuance service".into(),
@@ -200,92 +202,6 @@ fn a_forged_code_is_refused_offline_and_the_service_is_not_told() {
 }
 
 #[test]
-fn approving_over_a_failed_check_needs_a_reason_and_is_recorded_as_an_override() {
-    let (mut state, issuer) = setup();
-    let t = testkit::traveller("T01");
-    send(
-        &mut state,
-        Msg::CodeRead {
-            text: issuer.forged(&t, testkit::now()),
-        },
-    );
-    assert!(send(&mut state, key('a')).is_empty());
-    assert!(matches!(state.dialog, Some(Dialog::Override(_))));
-    // No reason, no decision.
-    assert!(send(&mut state, named(KeyCode::Enter)).is_empty());
-    let Some(Dialog::Override(form)) = &state.dialog else {
-        panic!("dialog closed")
-    };
-    assert!(form.error);
-    for c in "known courier".chars() {
-        send(&mut state, key(c));
-    }
-    let effects = send(&mut state, named(KeyCode::Enter));
-    let [Effect::Record(d)] = effects.as_slice() else {
-        panic!("{effects:?}")
-    };
-    assert_eq!(d.request.decision, DecisionKind::Approve);
-    assert_eq!(d.request.override_reason.as_deref(), Some("known courier"));
-    assert_eq!(d.request.reasons, vec!["code-signature".to_owned()]);
-    assert!(state.dialog.is_none());
-    assert!(state.history[0].override_reason.is_some());
-}
-
-#[test]
-fn escape_cancels_a_decision_form_without_deciding() {
-    let (mut state, issuer) = setup();
-    testkit::present(&mut state, &issuer, &testkit::traveller("T01"), 1);
-    send(&mut state, key('f'));
-    assert!(matches!(state.dialog, Some(Dialog::Flag(_))));
-    send(&mut state, named(KeyCode::Esc));
-    assert!(state.dialog.is_none());
-    assert!(state.undecided());
-}
-
-#[test]
-fn flagging_needs_a_reason_code_and_carries_the_note() {
-    let (mut state, issuer) = setup();
-    testkit::present(&mut state, &issuer, &testkit::traveller("T01"), 1);
-    send(&mut state, key('f'));
-    assert!(send(&mut state, named(KeyCode::Enter)).is_empty());
-    send(&mut state, named(KeyCode::Down));
-    send(&mut state, key(' '));
-    send(&mut state, key('5'));
-    send(&mut state, named(KeyCode::Tab));
-    for c in "bag".chars() {
-        send(&mut state, key(c));
-    }
-    send(&mut state, named(KeyCode::Backspace));
-    let effects = send(&mut state, named(KeyCode::Enter));
-    let [Effect::Record(d)] = effects.as_slice() else {
-        panic!("{effects:?}")
-    };
-    assert_eq!(d.request.decision, DecisionKind::Flag);
-    assert_eq!(
-        d.request.reasons,
-        vec![
-            "document-problem".to_owned(),
-            "goods-declaration".to_owned()
-        ]
-    );
-    assert_eq!(d.request.note, "ba");
-}
-
-#[test]
-fn escalating_a_watch_list_hit_suggests_the_watch_list_referral() {
-    let (mut state, issuer) = setup();
-    testkit::present(&mut state, &issuer, &testkit::traveller("T11"), 1);
-    assert_eq!(outcome(&state, "watch-list"), Some(Outcome::Fail));
-    send(&mut state, key('e'));
-    let effects = send(&mut state, named(KeyCode::Enter));
-    let [Effect::Record(d)] = effects.as_slice() else {
-        panic!("{effects:?}")
-    };
-    assert_eq!(d.request.decision, DecisionKind::Escalate);
-    assert_eq!(d.request.reasons, vec!["watch-list".to_owned()]);
-}
-
-#[test]
 fn the_same_code_shown_again_after_clearing_is_a_replay() {
     let (mut state, issuer) = setup();
     let t = testkit::traveller("T01");
@@ -303,65 +219,6 @@ fn the_same_code_shown_again_after_clearing_is_a_replay() {
         CodeFacts::Refused(CredentialError::Replayed { .. })
     ));
     assert_eq!(outcome(&state, "code-not-replayed"), Some(Outcome::Fail));
-}
-
-#[test]
-fn a_code_read_while_a_traveller_is_undecided_waits_for_the_decision() {
-    let (mut state, issuer) = setup();
-    testkit::present(&mut state, &issuer, &testkit::traveller("T01"), 1);
-    let next = issuer.code(&testkit::traveller("T02"), state.now, 2);
-    assert!(send(&mut state, Msg::CodeRead { text: next.clone() }).is_empty());
-    assert_eq!(state.pending_code.as_deref(), Some(next.as_str()));
-    assert_eq!(state.current.as_ref().unwrap().request, 1);
-    let effects = send(&mut state, key('a'));
-    assert!(matches!(effects[0], Effect::Record(_)));
-    assert!(matches!(&effects[1], Effect::Verify { request: 2, body } if body.token == next));
-    assert!(state.pending_code.is_none());
-}
-
-#[test]
-fn quitting_asks_only_when_a_decision_is_half_made() {
-    let (mut state, issuer) = setup();
-    testkit::present(&mut state, &issuer, &testkit::traveller("T01"), 1);
-    send(&mut state, key('q'));
-    assert_eq!(state.dialog, Some(Dialog::ConfirmQuit));
-    send(&mut state, key('n'));
-    assert!(!state.quit && state.dialog.is_none());
-    send(&mut state, key('q'));
-    send(&mut state, key('y'));
-    assert!(state.quit);
-
-    let (mut idle, _) = setup();
-    send(&mut idle, Msg::Key(Key::ctrl('c')));
-    assert!(idle.quit);
-}
-
-#[test]
-fn a_revealed_number_is_logged_and_hidden_again_after_a_few_seconds() {
-    let (mut state, issuer) = setup();
-    testkit::present(&mut state, &issuer, &testkit::traveller("T03"), 1);
-    send(&mut state, named(KeyCode::Down));
-    let effects = send(&mut state, key('v'));
-    let [
-        Effect::LogReveal {
-            officer,
-            holder,
-            document,
-            ..
-        },
-    ] = effects.as_slice()
-    else {
-        panic!("{effects:?}")
-    };
-    assert_eq!((officer.as_str(), holder.as_str()), ("O1234", "T03"));
-    assert_eq!(
-        *document,
-        crate::domain::documents::DocumentKind::ExitEntryPermit
-    );
-    assert_eq!(state.current.as_ref().unwrap().reveal.map(|r| r.0), Some(1));
-    let later = state.now + REVEAL_FOR;
-    update(&mut state, Msg::Tick, later);
-    assert!(state.current.as_ref().unwrap().reveal.is_none());
 }
 
 #[test]
@@ -462,82 +319,6 @@ fn the_language_key_cycles_through_three_languages() {
 }
 
 #[test]
-fn demo_keys_present_scenario_travellers_and_replay_the_last_code() {
-    let (mut state, _) = setup();
-    state.demo = Some(DemoState::default());
-    assert!(send(&mut state, key('3')).is_empty(), "no cards yet");
-    let cards: Vec<CardSummary> = testkit::travellers()
-        .iter()
-        .map(|t| CardSummary {
-            card: t.card,
-            traveller: t.holder.id.clone(),
-            name_latin: t.holder.name_latin.clone(),
-            scenario: t.scenario.clone(),
-            summary: t.summary.clone(),
-            status: t.card_status,
-        })
-        .collect();
-    send(
-        &mut state,
-        Msg::DemoCards {
-            result: Ok(cards.clone()),
-        },
-    );
-    let effects = send(&mut state, key('3'));
-    assert!(
-        matches!(&effects[..], [Effect::Demo(DemoEffect::Present { card, .. })] if *card == cards[2].card)
-    );
-    let effects = send(&mut state, key('n'));
-    assert!(
-        matches!(&effects[..], [Effect::Demo(DemoEffect::Present { card, .. })] if *card == cards[3].card)
-    );
-    assert!(matches!(
-        &send(&mut state, key('x'))[..],
-        [Effect::Demo(DemoEffect::PresentForged { .. })]
-    ));
-    assert!(send(&mut state, key('r')).is_empty(), "nothing shown yet");
-    send(
-        &mut state,
-        Msg::DemoShown {
-            label: "T04".into(),
-            code: "EC1:X".into(),
-            genuine: true,
-        },
-    );
-    assert!(
-        matches!(&send(&mut state, key('r'))[..], [Effect::Demo(DemoEffect::Show { code, .. })] if code == "EC1:X")
-    );
-    // A forged code is shown but not kept for replay: R replays the last genuine code.
-    send(
-        &mut state,
-        Msg::DemoShown {
-            label: "forged".into(),
-            code: "EC1:F".into(),
-            genuine: false,
-        },
-    );
-    assert!(
-        matches!(&send(&mut state, key('r'))[..], [Effect::Demo(DemoEffect::Show { code, .. })] if code == "EC1:X")
-    );
-}
-
-#[test]
-fn a_full_note_takes_no_more_and_typing_never_ticks_a_reason() {
-    let (mut state, issuer) = setup();
-    testkit::present(&mut state, &issuer, &testkit::traveller("T01"), 1);
-    send(&mut state, key('f'));
-    send(&mut state, named(KeyCode::Tab));
-    for _ in 0..super::NOTE_MAX + 10 {
-        send(&mut state, key('1'));
-    }
-    let Some(Dialog::Flag(form)) = &state.dialog else {
-        panic!("the form closed")
-    };
-    assert_eq!(form.note.chars().count(), super::NOTE_MAX);
-    assert!(form.chosen.is_empty());
-}
-
-#[test]
 fn frames_update_the_preview_and_the_frame_rate() {
     let (mut state, _) = setup();
     let start = state.now;
@@ -571,7 +352,7 @@ fn untrusted_text_is_cleaned_before_it_is_kept_for_the_screen() {
     assert_eq!(state.camera.failure.as_deref(), Some("gone"));
     send(
         &mut state,
-        Msg::DemoFailed {
+        Msg::WriteFailed {
             message: "x\u{1b}]0;pwned\u{7}y".into(),
         },
     );
@@ -579,47 +360,4 @@ fn untrusted_text_is_cleaned_before_it_is_kept_for_the_screen() {
         state.notice.as_ref().unwrap().text,
         NoticeText::Plain("xy".into())
     );
-}
-
-#[test]
-fn a_decision_that_cannot_be_written_says_so() {
-    let (mut state, issuer) = setup();
-    testkit::present(&mut state, &issuer, &testkit::traveller("T01"), 1);
-    send(&mut state, key('a'));
-    let id = state.history[0].decision_id.clone();
-    send(
-        &mut state,
-        Msg::Recorded {
-            decision_id: id,
-            result: Err("cannot write the audit log in /x: disk full".into()),
-        },
-    );
-    assert_eq!(state.history[0].delivery, Delivery::NotRecorded);
-    assert!(matches!(
-        &state.notice,
-        Some(Notice {
-            level: NoticeLevel::Error,
-            ..
-        })
-    ));
-}
-
-#[test]
-fn a_code_that_names_no_card_is_decided_at_this_lane_only() {
-    let (mut state, _) = setup();
-    send(
-        &mut state,
-        Msg::CodeRead {
-            text: "https://example.org/menu".into(),
-        },
-    );
-    send(&mut state, key('e'));
-    let effects = send(&mut state, named(KeyCode::Enter));
-    let [Effect::Record(d)] = effects.as_slice() else {
-        panic!("{effects:?}")
-    };
-    assert!(!d.deliver);
-    assert_eq!(d.request.decision, DecisionKind::Escalate);
-    assert_eq!(d.request.reasons, vec!["forged-code".to_owned()]);
-    assert_eq!(state.history[0].delivery, Delivery::LocalOnly);
 }

@@ -7,6 +7,7 @@
 //!   identity, age, alerts), aware of direction, residency and the lane's destination
 //! - `words.rs`: each finding as a sentence in English, Simplified and Traditional Chinese
 
+mod id;
 mod rules;
 mod words;
 
@@ -18,7 +19,8 @@ use super::documents::{Document, DocumentKind, DocumentStatus};
 use super::holder::{Alert, AlertSeverity, CardStatus, Crossing, Holder};
 use super::text::sanitize;
 
-pub use rules::{kind_slug, required_documents};
+pub use id::CheckId;
+pub use rules::required_documents;
 pub use words::{card_status_name, document_name, endorsement_name, region_name};
 
 /// A document expiring within this many days is a warning.
@@ -119,7 +121,7 @@ pub struct FirstPresentation<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Check {
     /// Stable id, e.g. `card-active` or `document-valid/exit-entry-permit`.
-    pub id: String,
+    pub id: CheckId,
     pub outcome: Outcome,
     pub finding: Finding,
 }
@@ -261,17 +263,17 @@ pub fn evaluate(
     match service {
         ServiceFacts::Answered(v) => checks.extend(rules::record_checks(lane, v, today)),
         ServiceFacts::Waiting => checks.push(check(
-            "service",
+            CheckId::Service,
             Outcome::Unknown,
             Finding::WaitingForService,
         )),
         ServiceFacts::Unavailable => checks.push(check(
-            "service",
+            CheckId::Service,
             Outcome::Unknown,
             Finding::ServiceUnavailable,
         )),
         ServiceFacts::Refused { code } => checks.push(check(
-            "service",
+            CheckId::Service,
             Outcome::Fail,
             Finding::ServiceRefused {
                 code: sanitize(code),
@@ -282,9 +284,9 @@ pub fn evaluate(
     checks
 }
 
-pub(crate) fn check(id: &str, outcome: Outcome, finding: Finding) -> Check {
+pub(crate) fn check(id: CheckId, outcome: Outcome, finding: Finding) -> Check {
     Check {
-        id: id.to_owned(),
+        id,
         outcome,
         finding,
     }
@@ -293,12 +295,12 @@ pub(crate) fn check(id: &str, outcome: Outcome, finding: Finding) -> Check {
 fn trust_check(age: Option<i64>) -> Check {
     match age {
         Some(secs) if secs > TRUST_LIST_STALE_SECS => check(
-            "trust-list-fresh",
+            CheckId::TrustListFresh,
             Outcome::Warning,
             Finding::TrustListStale { age_secs: secs },
         ),
         Some(secs) => check(
-            "trust-list-fresh",
+            CheckId::TrustListFresh,
             Outcome::Pass,
             Finding::TrustListFresh {
                 age_secs: secs.max(0),
@@ -307,7 +309,7 @@ fn trust_check(age: Option<i64>) -> Check {
         // Without one the code's own check is unknown (unless the service vouches for it);
         // the missing list itself is a warning, not a reason to need an override.
         None => check(
-            "trust-list-fresh",
+            CheckId::TrustListFresh,
             Outcome::Warning,
             Finding::TrustListMissing,
         ),
@@ -315,21 +317,25 @@ fn trust_check(age: Option<i64>) -> Check {
 }
 
 fn code_checks(code: &CodeFacts, service: ServiceFacts<'_>) -> Vec<Check> {
-    let genuine = || check("code-signature", Outcome::Pass, Finding::CodeGenuine);
+    let genuine = || check(CheckId::CodeSignature, Outcome::Pass, Finding::CodeGenuine);
     match code {
         CodeFacts::Refused(
             e @ (CredentialError::Expired { .. } | CredentialError::NotYetValid { .. }),
         ) => {
             vec![
                 genuine(),
-                check("code-fresh", Outcome::Fail, Finding::CodeRefused(e.clone())),
+                check(
+                    CheckId::CodeFresh,
+                    Outcome::Fail,
+                    Finding::CodeRefused(e.clone()),
+                ),
             ]
         }
         CodeFacts::Refused(CredentialError::Replayed { first_seen }) => vec![
             genuine(),
-            check("code-fresh", Outcome::Pass, Finding::CodeFresh),
+            check(CheckId::CodeFresh, Outcome::Pass, Finding::CodeFresh),
             check(
-                "code-not-replayed",
+                CheckId::CodeNotReplayed,
                 Outcome::Fail,
                 Finding::ReplayedHere {
                     first_seen: *first_seen,
@@ -338,7 +344,7 @@ fn code_checks(code: &CodeFacts, service: ServiceFacts<'_>) -> Vec<Check> {
         ],
         CodeFacts::Refused(e) => {
             vec![check(
-                "code-signature",
+                CheckId::CodeSignature,
                 Outcome::Fail,
                 Finding::CodeRefused(e.clone()),
             )]
@@ -350,11 +356,11 @@ fn code_checks(code: &CodeFacts, service: ServiceFacts<'_>) -> Vec<Check> {
             let mut out = if vouched {
                 vec![
                     genuine(),
-                    check("code-fresh", Outcome::Pass, Finding::CodeFresh),
+                    check(CheckId::CodeFresh, Outcome::Pass, Finding::CodeFresh),
                 ]
             } else {
                 vec![check(
-                    "code-signature",
+                    CheckId::CodeSignature,
                     Outcome::Unknown,
                     Finding::CodeNotCheckedOffline,
                 )]
@@ -369,7 +375,7 @@ fn replay_check(service: ServiceFacts<'_>) -> Check {
     match service {
         ServiceFacts::Answered(v) => match v.presented_before {
             Some(first) => check(
-                "code-not-replayed",
+                CheckId::CodeNotReplayed,
                 Outcome::Fail,
                 Finding::ReplayedElsewhere {
                     checkpoint: sanitize(first.checkpoint),
@@ -377,10 +383,14 @@ fn replay_check(service: ServiceFacts<'_>) -> Check {
                     at: first.at,
                 },
             ),
-            None => check("code-not-replayed", Outcome::Pass, Finding::NotReplayed),
+            None => check(
+                CheckId::CodeNotReplayed,
+                Outcome::Pass,
+                Finding::NotReplayed,
+            ),
         },
         _ => check(
-            "code-not-replayed",
+            CheckId::CodeNotReplayed,
             Outcome::Unknown,
             Finding::ReplayOnlyCheckedHere,
         ),
@@ -393,8 +403,11 @@ fn replay_check(service: ServiceFacts<'_>) -> Check {
 pub fn suggest(checks: &[Check]) -> Suggestion {
     let escalate = checks.iter().any(|c| {
         let serious = matches!(
-            c.id.as_str(),
-            "code-signature" | "code-not-replayed" | "watch-list" | "identity-consistent"
+            c.id,
+            CheckId::CodeSignature
+                | CheckId::CodeNotReplayed
+                | CheckId::WatchList
+                | CheckId::IdentityConsistent
         ) || matches!(
             c.finding,
             Finding::Card(CardStatus::Revoked | CardStatus::ReportedLost)

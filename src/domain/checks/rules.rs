@@ -4,7 +4,8 @@
 use chrono::{Datelike, NaiveDate};
 
 use super::{
-    ADULT_AGE, Check, EXPIRY_WARNING_DAYS, Field, Finding, LaneContext, Outcome, Record, check,
+    ADULT_AGE, Check, CheckId, EXPIRY_WARNING_DAYS, Field, Finding, LaneContext, Outcome, Record,
+    check,
 };
 use crate::domain::checkpoint::{Checkpoint, Direction, Region};
 use crate::domain::documents::{
@@ -20,7 +21,7 @@ pub(super) fn record_checks(lane: LaneContext, v: Record<'_>, today: NaiveDate) 
         Outcome::Fail
     };
     let mut out = vec![check(
-        "card-active",
+        CheckId::CardActive,
         card_outcome,
         Finding::Card(v.card_status),
     )];
@@ -53,14 +54,6 @@ pub fn required_documents(residency: Region, direction: Direction) -> &'static [
     }
 }
 
-pub fn kind_slug(kind: DocumentKind) -> &'static str {
-    match kind {
-        DocumentKind::ResidentId => "resident-id",
-        DocumentKind::HomeReturnPermit => "home-return-permit",
-        DocumentKind::ExitEntryPermit => "exit-entry-permit",
-    }
-}
-
 fn usable(doc: &Document, today: NaiveDate) -> bool {
     doc.status == DocumentStatus::Valid && doc.expires.is_none_or(|d| d >= today)
 }
@@ -74,19 +67,19 @@ fn required_check(lane: LaneContext, v: Record<'_>, today: NaiveDate) -> Check {
         .collect();
     if let Some(doc) = present.iter().find(|d| usable(d, today)) {
         return check(
-            "document-required",
+            CheckId::RequiredDocument,
             Outcome::Pass,
             Finding::RequiredPresent { kind: doc.kind },
         );
     }
     match present.first() {
         Some(doc) => check(
-            "document-required",
+            CheckId::RequiredDocument,
             Outcome::Fail,
             Finding::RequiredNotValid { kind: doc.kind },
         ),
         None => check(
-            "document-required",
+            CheckId::RequiredDocument,
             Outcome::Fail,
             Finding::RequiredMissing { kind: kinds[0] },
         ),
@@ -95,10 +88,10 @@ fn required_check(lane: LaneContext, v: Record<'_>, today: NaiveDate) -> Check {
 
 fn validity_check(doc: &Document, today: NaiveDate) -> Check {
     let kind = doc.kind;
-    let id = format!("document-valid/{}", kind_slug(kind));
+    let id = CheckId::DocumentValid(kind);
     if doc.status != DocumentStatus::Valid {
         return check(
-            &id,
+            id,
             Outcome::Fail,
             Finding::DocumentNotValid {
                 kind,
@@ -108,12 +101,12 @@ fn validity_check(doc: &Document, today: NaiveDate) -> Check {
     }
     match doc.expires {
         Some(until) if until < today => check(
-            &id,
+            id,
             Outcome::Fail,
             Finding::DocumentExpired { kind, on: until },
         ),
         Some(until) if (until - today).num_days() <= EXPIRY_WARNING_DAYS => check(
-            &id,
+            id,
             Outcome::Warning,
             Finding::DocumentExpiring {
                 kind,
@@ -121,16 +114,16 @@ fn validity_check(doc: &Document, today: NaiveDate) -> Check {
                 days: (until - today).num_days(),
             },
         ),
-        until => check(&id, Outcome::Pass, Finding::DocumentValid { kind, until }),
+        until => check(id, Outcome::Pass, Finding::DocumentValid { kind, until }),
     }
 }
 
 fn number_check(doc: &Document) -> Check {
     let kind = doc.kind;
-    let id = format!("document-number/{}", kind_slug(kind));
+    let id = CheckId::DocumentNumber(kind);
     match doc.check_number() {
-        Ok(()) => check(&id, Outcome::Pass, Finding::NumberWellFormed { kind }),
-        Err(_) => check(&id, Outcome::Fail, Finding::NumberMalformed { kind }),
+        Ok(()) => check(id, Outcome::Pass, Finding::NumberWellFormed { kind }),
+        Err(_) => check(id, Outcome::Fail, Finding::NumberMalformed { kind }),
     }
 }
 
@@ -148,13 +141,13 @@ fn permit_region_check(v: Record<'_>) -> Option<Check> {
     let region = check_home_return_permit(&permit.number).ok()?;
     Some(if region == residency {
         check(
-            "permit-region",
+            CheckId::PermitRegion,
             Outcome::Pass,
             Finding::PermitRegionMatches { region },
         )
     } else {
         check(
-            "permit-region",
+            CheckId::PermitRegion,
             Outcome::Fail,
             Finding::PermitRegionMismatch {
                 permit: region,
@@ -207,12 +200,12 @@ fn first_mismatch(holder: &Holder, documents: &[Document]) -> Option<(DocumentKi
 fn identity_check(v: Record<'_>) -> Check {
     match first_mismatch(v.holder, v.documents) {
         None => check(
-            "identity-consistent",
+            CheckId::IdentityConsistent,
             Outcome::Pass,
             Finding::IdentityConsistent,
         ),
         Some((kind, field)) => check(
-            "identity-consistent",
+            CheckId::IdentityConsistent,
             Outcome::Fail,
             Finding::IdentityInconsistent { kind, field },
         ),
@@ -220,7 +213,7 @@ fn identity_check(v: Record<'_>) -> Check {
 }
 
 fn endorsement_check(lane: LaneContext, v: Record<'_>, today: NaiveDate) -> Check {
-    let id = "endorsement";
+    let id = CheckId::Endorsement;
     let destinations = lane.checkpoint.destinations;
     let candidates: Vec<_> = v
         .documents
@@ -297,16 +290,16 @@ fn stay_check(v: Record<'_>, today: NaiveDate) -> Option<Check> {
         .max();
     Some(match limit {
         Some(limit) if days > i64::from(limit) => check(
-            "stay-limit",
+            CheckId::StayLimit,
             Outcome::Fail,
             Finding::StayExceeded { days, limit },
         ),
         Some(limit) => check(
-            "stay-limit",
+            CheckId::StayLimit,
             Outcome::Pass,
             Finding::StayWithin { days, limit },
         ),
-        None => check("stay-limit", Outcome::Warning, Finding::StayUnknown),
+        None => check(CheckId::StayLimit, Outcome::Warning, Finding::StayUnknown),
     })
 }
 
@@ -315,12 +308,12 @@ fn minor_check(holder: &Holder, today: NaiveDate) -> Option<Check> {
     if (today.month(), today.day()) < (holder.birth_date.month(), holder.birth_date.day()) {
         age -= 1;
     }
-    (age < ADULT_AGE).then(|| check("minor", Outcome::Warning, Finding::Minor { age }))
+    (age < ADULT_AGE).then(|| check(CheckId::Minor, Outcome::Warning, Finding::Minor { age }))
 }
 
 fn alert_checks(v: Record<'_>) -> Vec<Check> {
     if v.alerts.is_empty() {
-        return vec![check("watch-list", Outcome::Pass, Finding::NoAlerts)];
+        return vec![check(CheckId::WatchList, Outcome::Pass, Finding::NoAlerts)];
     }
     v.alerts
         .iter()
@@ -331,7 +324,7 @@ fn alert_checks(v: Record<'_>) -> Vec<Check> {
                 AlertSeverity::Info => Outcome::Pass,
             };
             check(
-                "watch-list",
+                CheckId::WatchList,
                 outcome,
                 Finding::Alert {
                     code: sanitize(&a.code),

@@ -5,7 +5,7 @@ use crate::domain::checkpoint::Checkpoint;
 use crate::domain::documents::{Endorsement, EndorsementType, Trips};
 use crate::domain::holder::Sex;
 use crate::domain::lang::Lang;
-use crate::edges::fixtures::{self, Traveller};
+use crate::fixtures::{self, Traveller};
 
 const DAY: &str = "2026-06-15";
 
@@ -253,12 +253,12 @@ fn a_refused_code_stops_the_checks_there() {
         ServiceFacts::NotAsked,
         day(DAY),
     );
-    let ids: Vec<_> = checks.iter().map(|c| (c.id.as_str(), c.outcome)).collect();
+    let ids: Vec<_> = checks.iter().map(|c| (c.id.wire(), c.outcome)).collect();
     assert_eq!(
         ids,
         vec![
-            ("code-signature", Outcome::Fail),
-            ("trust-list-fresh", Outcome::Pass)
+            ("code-signature".to_owned(), Outcome::Fail),
+            ("trust-list-fresh".to_owned(), Outcome::Pass)
         ]
     );
     assert_eq!(suggest(&checks), Suggestion::Escalate);
@@ -274,8 +274,8 @@ fn an_expired_code_is_genuine_but_not_fresh() {
     );
     assert_eq!(checks[0].outcome, Outcome::Pass);
     assert_eq!(
-        (checks[1].id.as_str(), checks[1].outcome),
-        ("code-fresh", Outcome::Fail)
+        (checks[1].id, checks[1].outcome),
+        (CheckId::CodeFresh, Outcome::Fail)
     );
     assert_eq!(suggest(&checks), Suggestion::Review);
 }
@@ -290,7 +290,7 @@ fn offline_the_record_checks_are_unknown_and_a_stale_trust_list_warns() {
         ServiceFacts::Unavailable,
         day(DAY),
     );
-    let find = |id: &str| checks.iter().find(|c| c.id == id).map(|c| c.outcome);
+    let find = |id: &str| checks.iter().find(|c| c.id.wire() == id).map(|c| c.outcome);
     assert_eq!(find("trust-list-fresh"), Some(Outcome::Warning));
     assert_eq!(find("service"), Some(Outcome::Unknown));
     assert_eq!(find("code-not-replayed"), Some(Outcome::Unknown));
@@ -319,7 +319,7 @@ fn documents_warn_thirty_days_before_expiry_and_fail_after() {
             day(DAY),
         )
         .into_iter()
-        .find(|c| c.id == "document-valid/home-return-permit")
+        .find(|c| c.id == CheckId::DocumentValid(DocumentKind::HomeReturnPermit))
         .unwrap()
         .outcome
     };
@@ -369,7 +369,7 @@ fn the_resident_id_number_must_agree_with_the_holder() {
     );
     let identity = checks
         .iter()
-        .find(|c| c.id == "identity-consistent")
+        .find(|c| c.id == CheckId::IdentityConsistent)
         .unwrap();
     assert_eq!(
         identity.finding,
@@ -409,7 +409,10 @@ fn an_endorsement_for_either_destination_serves_the_bridge() {
         ServiceFacts::Answered(record(&t)),
         day(DAY),
     );
-    let e = checks.iter().find(|c| c.id == "endorsement").unwrap();
+    let e = checks
+        .iter()
+        .find(|c| c.id == CheckId::Endorsement)
+        .unwrap();
     assert!(
         matches!(
             e.finding,
@@ -478,12 +481,12 @@ fn every_finding_has_a_sentence_in_each_language() {
 #[test]
 fn only_a_pass_on_everything_suggests_approval() {
     let pass = Check {
-        id: "a".into(),
+        id: CheckId::CodeSignature,
         outcome: Outcome::Pass,
         finding: Finding::CodeGenuine,
     };
     let unknown = Check {
-        id: "service".into(),
+        id: CheckId::Service,
         outcome: Outcome::Unknown,
         finding: Finding::ServiceUnavailable,
     };

@@ -117,12 +117,17 @@ impl Finding {
                 checkpoint,
                 lane,
                 at,
-            } => format!(
-                "{} {checkpoint} / {lane} {} {}",
-                lang.pick("Already presented at", "已在", "已在"),
-                lang.pick("at", "出示，时间", "出示，時間"),
-                clock_time(*at)
-            ),
+            } => match lang {
+                Lang::En => format!(
+                    "Already presented at {checkpoint} lane {lane} at {}: this may be a copy.",
+                    clock_time(*at)
+                ),
+                _ => format!(
+                    "已在{checkpoint} {lane}{}{}",
+                    lang.pick("", "出示，时间", "出示，時間"),
+                    clock_time(*at)
+                ),
+            },
             ReplayOnlyCheckedHere => lang
                 .pick(
                     "Not seen at this lane; other lanes could not be asked.",

@@ -7,8 +7,8 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 use super::recorder::Recorder;
+use crate::api::DecisionReceipt;
 use crate::domain::clock::Clock;
-use crate::edges::api::DecisionReceipt;
 use crate::edges::client::{ServiceClient, ServiceError};
 
 /// Pauses after consecutive failures: 1 s, 2 s, 4 s ... up to a minute.

@@ -7,7 +7,7 @@ use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::edges::api::DecisionRequest;
+use crate::api::DecisionRequest;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutboxError {

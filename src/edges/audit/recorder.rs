@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use super::log::{AuditError, AuditLog, files_in, sha256_hex};
 use super::outbox::{Outbox, OutboxError};
+use crate::api::DecisionRequest;
 use crate::domain::decision::DecisionKind;
-use crate::edges::api::DecisionRequest;
 
 /// What the audit log says about a decision: ids, outcomes, reasons, times; no names, no
 /// document numbers, no free text (notes and override reasons are kept as hashes).

@@ -1,40 +1,30 @@
-//! `lanedesk lane`: the console at a real lane. Settings come from a TOML file, with
-//! command-line flags over it; `lanedesk config check` validates the file.
+//! The lane configuration file (TOML; every key can also be a flag), the user's folders,
+//! and the console's appearance resolved from names to a theme and a keymap.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use serde::Deserialize;
 
+use crate::console::keymap::{Keymap, line_of};
+use crate::console::runtime::Appearance;
+use crate::console::theme::Theme;
 use crate::domain::checkpoint::{Checkpoint, Direction};
-use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::lang::Lang;
-use crate::edges::camera::FrameSource;
-use crate::edges::camera::files::ImageFiles;
-use crate::edges::client::{ClientConfig, ServiceClient};
-
-use super::keymap::{Keymap, line_of};
-use super::runtime;
-use super::state::LaneInfo;
-use super::theme::Theme;
-
-/// The lane's identity, as recorded with every verification and decision.
-#[derive(Debug, Clone)]
-pub struct LaneSettings {
-    pub info: LaneInfo,
-}
-
-/// How the console looks and which keys it answers to.
-pub struct Appearance {
-    pub theme: Theme,
-    pub keymap: Keymap,
-    pub lang: Lang,
-}
 
 /// The user's folders: `~/.config/lanedesk` for settings, themes and keys, and a state
 /// folder for the log.
 pub fn dirs() -> Option<directories::ProjectDirs> {
     directories::ProjectDirs::from("", "", "lanedesk")
+}
+
+/// The fixtures folder: `./fixtures` when run from a checkout, else the one built in.
+pub fn default_fixtures() -> PathBuf {
+    let here = PathBuf::from("fixtures");
+    if here.join(crate::fixtures::TRAVELLERS_FILE).is_file() {
+        here
+    } else {
+        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"))
+    }
 }
 
 pub fn default_log() -> PathBuf {
@@ -86,13 +76,6 @@ pub fn appearance(
         keymap,
         lang,
     })
-}
-
-/// A random id for this run; decision ids are `<session>-<n>` so they never repeat.
-pub fn session_id() -> String {
-    let mut bytes = [0u8; 6];
-    let _ = getrandom::fill(&mut bytes);
-    hex::encode(bytes)
 }
 
 /// The lane configuration file. Every field can also be given as a flag.
@@ -207,87 +190,4 @@ fn find_key_line(text: &str, key: &str) -> usize {
                 .is_some_and(|r| r.trim_start().starts_with('='))
         })
         .map_or(0, |i| i + 1)
-}
-
-/// Everything `lanedesk lane` needs, after flags are laid over the file.
-pub struct LaneOptions {
-    pub service: String,
-    pub lane_token: String,
-    pub ca_cert: Option<PathBuf>,
-    pub lane: LaneSettings,
-    pub look: Appearance,
-    pub source: FrameSourceChoice,
-    pub script: Vec<super::script::Step>,
-    pub state_dir: PathBuf,
-    /// `--record FILE`, and whether to `--scrub` it.
-    pub recording: Option<(PathBuf, bool)>,
-}
-
-pub enum FrameSourceChoice {
-    Images(PathBuf),
-    Camera {
-        index: u32,
-        width: u32,
-        height: u32,
-        fps: u32,
-    },
-}
-
-pub fn run(options: LaneOptions) -> Result<(), String> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    rt.block_on(async move {
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let config = ClientConfig::new(&options.service)
-            .lane_token(&options.lane_token)
-            .ca_cert(options.ca_cert.as_deref());
-        let client = ServiceClient::new(&config).map_err(|e| e.to_string())?;
-        let setup = runtime::Setup {
-            lane: options.lane.info,
-            look: options.look,
-            script: options.script,
-            demo: None,
-            training: None,
-            recording: options.recording.clone(),
-            state_dir: options.state_dir,
-        };
-        let source = move || match options.source {
-            FrameSourceChoice::Images(path) => {
-                ImageFiles::open(&path, true, std::time::Duration::from_millis(200))
-                    .map(|f| Box::new(f) as Box<dyn FrameSource>)
-            }
-            FrameSourceChoice::Camera {
-                index,
-                width,
-                height,
-                fps,
-            } => open_camera(index, width, height, fps),
-        };
-        runtime::run_console(setup, client, source, clock)
-            .await
-            .map(|_| ())
-    })
-}
-
-#[cfg(feature = "camera")]
-fn open_camera(
-    index: u32,
-    width: u32,
-    height: u32,
-    fps: u32,
-) -> Result<Box<dyn FrameSource>, crate::edges::camera::SourceError> {
-    crate::edges::camera::webcam::Webcam::open(index, width, height, fps)
-        .map(|c| Box::new(c) as Box<dyn FrameSource>)
-}
-
-#[cfg(not(feature = "camera"))]
-fn open_camera(
-    _: u32,
-    _: u32,
-    _: u32,
-    _: u32,
-) -> Result<Box<dyn FrameSource>, crate::edges::camera::SourceError> {
-    Err(crate::edges::camera::SourceError::CameraSupportMissing)
 }

@@ -11,7 +11,11 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
+use crate::api::CardSummary;
+use crate::console::effect::Effect;
+use crate::console::state::{Fact, LaneInfo};
 use crate::domain::checkpoint::{Checkpoint, Direction};
+use crate::domain::credential::{CardRef, CredentialError};
 use crate::domain::decision::DecisionKind;
 
 /// What a recorded step showed the lane.
@@ -156,16 +160,51 @@ impl Recording {
     }
 }
 
+impl Recording {
+    /// A decision: what led to it is added, and the session file is rewritten (so a crash
+    /// keeps every step before it). `cards` names forged codes' owners when the lane knows
+    /// them (the demo's phones).
+    pub fn react(&mut self, lane: &LaneInfo, fact: &Fact, cards: &[CardSummary]) -> Vec<Effect> {
+        let Fact::Decided(p) = fact else {
+            return vec![];
+        };
+        let Some(decision) = &p.decision else {
+            return vec![];
+        };
+        let owner = |card: Option<CardRef>| {
+            cards
+                .iter()
+                .find(|c| Some(c.card) == card)
+                .map(|c| c.traveller.clone())
+        };
+        let shown = match (p.refusal(), p.verification()) {
+            (Some(CredentialError::Replayed { .. }), _) => Shown::Replay,
+            (Some(_), _) => Shown::Forged(owner(p.card)),
+            (_, Some(v)) if v.presented_before.is_some() => Shown::Replay,
+            (_, Some(v)) => Shown::Traveller(crate::domain::text::sanitize(&v.holder.id)),
+            // Nothing the service confirmed: nothing a session could show again.
+            (_, None) => return vec![],
+        };
+        self.steps.push(RecordedStep {
+            at: decision.at,
+            shown,
+            not_passed: crate::domain::checks::not_passed(&p.checks),
+            decision: decision.kind,
+            reasons: decision.reasons.clone(),
+        });
+        vec![Effect::WriteFile {
+            path: self.path.clone(),
+            contents: self.to_session(lane.checkpoint, lane.direction, &lane.lane),
+        }]
+    }
+}
+
 /// The fixture travellers as they stand at `lane`: who `--scrub` can put in a real
 /// traveller's place. Empty when the fixtures cannot be read (then "T01" stands in).
-pub fn stand_ins(
-    lane: &crate::console::state::LaneInfo,
-    fixtures: &std::path::Path,
-    now: DateTime<Utc>,
-) -> Vec<Stand> {
+pub fn stand_ins(lane: &LaneInfo, fixtures: &std::path::Path, now: DateTime<Utc>) -> Vec<Stand> {
     use crate::domain::checks::{CodeFacts, LaneContext, ServiceFacts, evaluate};
     let today = crate::domain::clock::local_date(now);
-    let Ok(travellers) = crate::edges::fixtures::load(fixtures, today) else {
+    let Ok(travellers) = crate::fixtures::load(fixtures, today) else {
         return vec![];
     };
     let ctx = LaneContext {
@@ -271,7 +310,8 @@ mod tests {
             .iter()
             .map(|s| s.to_string())
             .collect();
-        let session = crate::edges::sessions::parse(&text, "rec.toml", &names).unwrap();
+        let session =
+            crate::console::modes::training::session::parse(&text, "rec.toml", &names).unwrap();
         assert_eq!(session.steps.len(), 3);
         assert_eq!(session.lane, "L\"7");
     }

@@ -10,13 +10,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
-use crate::domain::checkpoint::Checkpoint;
-use crate::domain::credential::{self, CardRef, CredentialError};
-use crate::domain::text::sanitize;
-use crate::edges::api::{
+use crate::api::{
     CardInfo, DecisionReceipt, DecisionRequest, Health, PROBLEM_CONTENT_TYPE, Problem, TokenInfo,
     TrustKeyBody, TrustListBody, Verification, VerificationRequest,
 };
+use crate::domain::checkpoint::Checkpoint;
+use crate::domain::credential::{self, CardRef, CredentialError};
+use crate::domain::text::sanitize;
 
 use super::Issuer;
 use super::store::{DecisionOutcome, NewVerification};
@@ -343,7 +343,7 @@ async fn decide(
     }
 }
 
-async fn cards(State(issuer): State<Arc<Issuer>>) -> Json<Vec<crate::edges::api::CardSummary>> {
+async fn cards(State(issuer): State<Arc<Issuer>>) -> Json<Vec<crate::api::CardSummary>> {
     Json(issuer.cards())
 }
 

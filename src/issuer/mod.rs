@@ -15,13 +15,13 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::api::{CardSummary, MintedToken};
 use crate::domain::clock::Clock;
 use crate::domain::credential::{self, CardRef, Claims, DEFAULT_SKEW_SECS, Kid};
 use crate::domain::documents::Document;
 use crate::domain::holder::{Alert, CardStatus, Crossing, Holder};
 use crate::domain::trust::{KeyStatus, TrustList, TrustedKey};
-use crate::edges::api::{CardSummary, MintedToken};
-use crate::edges::fixtures::{self, FixtureError, Traveller};
+use crate::fixtures::{self, FixtureError, Traveller};
 
 use store::{IssuerKey, Store, StoreError};
 
@@ -160,6 +160,11 @@ impl Issuer {
         };
         issuer.active_key().ok_or(IssuerError::NoActiveKey)?;
         Ok(issuer)
+    }
+
+    /// The issuer id codes carry (`iss`).
+    pub fn issuer_id(&self) -> &str {
+        &self.issuer_id
     }
 
     pub fn store(&self) -> &Store {

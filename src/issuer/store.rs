@@ -13,10 +13,10 @@ use chrono::{DateTime, Utc};
 use ed25519_dalek::SigningKey;
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::api::{DecisionRequest, Presentation};
 use crate::domain::credential::{CardRef, Kid, Nonce};
 use crate::domain::trust::KeyStatus;
-use crate::edges::api::{DecisionRequest, Presentation};
-use crate::edges::fixtures::Traveller;
+use crate::fixtures::Traveller;
 
 use super::TravellerRecord;
 

@@ -10,7 +10,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use super::keymap::{Key, KeyCode};
+use crate::console::keymap::{Key, KeyCode};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {

@@ -1,0 +1,117 @@
+//! The reference issuance service started in-process: a temporary database seeded from
+//! the fixtures, listening on 127.0.0.1. The demo, training, the tests and the benchmarks
+//! all start it through [`InProcessService::start`].
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::domain::clock::Clock;
+use crate::domain::forgery::Forgery;
+use crate::domain::trust::KeyStatus;
+use crate::edges::client::{ClientConfig, ServiceClient};
+use crate::issuer::{self, Issuer, IssuerOptions, RunningIssuer, TlsFiles};
+
+/// How to start it. `ServiceSetup::new` gives a plain-HTTP service on any free port.
+pub struct ServiceSetup {
+    pub fixtures: PathBuf,
+    pub clock: Arc<dyn Clock>,
+    pub lane_token: String,
+    pub listen: SocketAddr,
+    pub tls: Option<TlsFiles>,
+    /// The database file; by default one in a temporary folder that goes with the service.
+    pub db: Option<PathBuf>,
+}
+
+impl ServiceSetup {
+    pub fn new(fixtures: &Path, clock: Arc<dyn Clock>, lane_token: &str) -> ServiceSetup {
+        ServiceSetup {
+            fixtures: fixtures.to_owned(),
+            clock,
+            lane_token: lane_token.to_owned(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            tls: None,
+            db: None,
+        }
+    }
+
+    pub fn port(mut self, port: u16) -> ServiceSetup {
+        self.listen.set_port(port);
+        self
+    }
+
+    pub fn tls(mut self, files: TlsFiles) -> ServiceSetup {
+        self.tls = Some(files);
+        self
+    }
+
+    pub fn db(mut self, path: &Path) -> ServiceSetup {
+        self.db = Some(path.to_owned());
+        self
+    }
+}
+
+/// A running in-process service and the temporary folder its database lives in.
+pub struct InProcessService {
+    pub issuer: Arc<Issuer>,
+    pub url: String,
+    pub lane_token: String,
+    running: Option<RunningIssuer>,
+    dir: tempfile::TempDir,
+}
+
+impl InProcessService {
+    pub async fn start(setup: ServiceSetup) -> Result<InProcessService, String> {
+        let dir = tempfile::tempdir()
+            .map_err(|e| format!("cannot create a temporary folder for the service: {e}"))?;
+        let db = setup.db.unwrap_or_else(|| dir.path().join("issuer.sqlite"));
+        let options = IssuerOptions::new(db, &setup.fixtures, &setup.lane_token);
+        let issuer = Arc::new(Issuer::open(&options, setup.clock).map_err(|e| e.to_string())?);
+        let running = issuer::spawn(issuer.clone(), setup.listen, setup.tls.as_ref())
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(InProcessService {
+            issuer,
+            url: running.url.clone(),
+            lane_token: setup.lane_token,
+            running: Some(running),
+            dir,
+        })
+    }
+
+    /// The lane's way to it: the real client, with the lane token.
+    pub fn client_config(&self) -> ClientConfig {
+        ClientConfig::new(&self.url).lane_token(&self.lane_token)
+    }
+
+    pub fn client(&self) -> Result<ServiceClient, String> {
+        ServiceClient::new(&self.client_config()).map_err(|e| e.to_string())
+    }
+
+    /// A temporary folder that lives as long as the service (for a lane's state).
+    pub fn scratch(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// What a forger knows: the issuer's id and its active key's id (not the key).
+    pub fn forgery(&self) -> Result<Forgery, String> {
+        let (kid, _) = self
+            .issuer
+            .key_with_status(KeyStatus::Active)
+            .ok_or("the in-process service has no active signing key")?;
+        Ok(Forgery {
+            issuer_id: self.issuer.issuer_id().to_owned(),
+            kid,
+        })
+    }
+
+    pub fn address(&self) -> Option<SocketAddr> {
+        self.running.as_ref().map(|r| r.addr)
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(running) = self.running.take() {
+            running.shutdown().await;
+        }
+    }
+}

@@ -1,0 +1,283 @@
+//! The effect runner: performs each effect on a tokio task and answers with a message. The
+//! lane's own I/O is here (service, audit log, outbox); the demo's and training's effects
+//! are handed to their world (`modes::world`).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::Notify;
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::domain::clock::Clock;
+use crate::edges::audit::RecordedDecision;
+use crate::edges::audit::delivery::{self, DeliveryEvent};
+use crate::edges::audit::recorder::{Event, Recorder};
+use crate::edges::client::{ServiceClient, ServiceError, ServiceRoute};
+use crate::edges::trust_cache;
+
+use super::effect::Effect;
+use super::modes::world::World;
+use super::msg::{Failure, Msg, Portrait};
+
+/// Portraits are shown a few dozen cells wide: anything larger is scaled down first.
+const PORTRAIT_MAX: u32 = 96;
+
+/// How long to wait for decisions still being written when the console quits.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(2);
+
+impl Failure {
+    pub fn from_service(error: &ServiceError) -> Failure {
+        let offline = matches!(
+            error,
+            ServiceError::Unreachable { .. } | ServiceError::TimedOut { .. }
+        );
+        Failure {
+            code: error.problem_code().map(str::to_owned),
+            message: error.to_string(),
+            offline,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct EffectRunner {
+    /// The lane's way to the service (in training, through the trainer's fault switches).
+    route: Arc<dyn ServiceRoute>,
+    tx: UnboundedSender<Msg>,
+    /// The demo's or training's world: the simulated phone and what it needs.
+    world: Option<Arc<World>>,
+    clock: Arc<dyn Clock>,
+    recorder: Arc<Mutex<Recorder>>,
+    wake: Arc<Notify>,
+    /// Cuts delivery's pause after failures short when the service answers again.
+    back_online: Arc<Notify>,
+    trust_cache: PathBuf,
+}
+
+/// The cached trust list's place in a state folder.
+pub fn trust_cache_path(state_dir: &Path) -> PathBuf {
+    state_dir.join("trust-list.json")
+}
+
+impl EffectRunner {
+    /// Opens the audit log and outbox in `state_dir` and starts delivering the outbox (what
+    /// a previous run left in it first). The outbox goes the same route as the lane, so an
+    /// outage drill holds decisions back as a real outage would. Must be called inside the
+    /// tokio runtime.
+    pub fn start(
+        route: Arc<dyn ServiceRoute>,
+        tx: UnboundedSender<Msg>,
+        world: Option<Arc<World>>,
+        clock: Arc<dyn Clock>,
+        state_dir: &Path,
+    ) -> Result<Self, String> {
+        let recorder = Recorder::open(state_dir, clock.now()).map_err(|e| e.to_string())?;
+        let recorder = Arc::new(Mutex::new(recorder));
+        let wake = Arc::new(Notify::new());
+        let back_online = Arc::new(Notify::new());
+        let report_tx = tx.clone();
+        let delivery_route = route.clone();
+        tokio::spawn(delivery::run(
+            recorder.clone(),
+            move || delivery_route.client(),
+            clock.clone(),
+            wake.clone(),
+            back_online.clone(),
+            move |event| {
+                let _ = report_tx.send(delivery_msg(event));
+            },
+        ));
+        Ok(Self {
+            route,
+            tx,
+            world,
+            clock,
+            recorder,
+            wake,
+            back_online,
+            trust_cache: trust_cache_path(state_dir),
+        })
+    }
+
+    /// Starts the effect on the current tokio runtime; the answer comes back as a message.
+    pub fn run(&self, effect: Effect) {
+        // Putting the phone away is instant, and must happen before anything shown after it.
+        if effect == Effect::HidePhone {
+            if let Some(world) = &self.world {
+                world.hide();
+            }
+            return;
+        }
+        let this = self.clone();
+        tokio::spawn(async move {
+            if let Some(msg) = this.perform(effect).await {
+                let _ = this.tx.send(msg);
+            }
+        });
+    }
+
+    /// Performs one effect and returns the message it answers with.
+    pub async fn perform(&self, effect: Effect) -> Option<Msg> {
+        let client = self.route.client();
+        match effect {
+            Effect::CheckHealth => Some(self.health(&client).await),
+            Effect::FetchTrustList => Some(self.trust_list(&client).await),
+            Effect::Verify { request, body } => {
+                let started = Instant::now();
+                let result = client.verify(&body).await;
+                Some(Msg::ServiceReplied {
+                    request,
+                    latency: started.elapsed(),
+                    result: result.map(Box::new).map_err(|e| Failure::from_service(&e)),
+                })
+            }
+            Effect::FetchPortrait { request, holder } => {
+                let result = match client.photo(&holder).await {
+                    Ok(bytes) => decode_portrait(&bytes),
+                    Err(e) => Err(e.to_string()),
+                };
+                Some(Msg::PortraitLoaded { request, result })
+            }
+            Effect::Record(decision) => Some(self.record(*decision).await),
+            Effect::LogReveal {
+                officer,
+                lane,
+                holder,
+                document,
+            } => {
+                let event = Event::Reveal {
+                    officer,
+                    lane,
+                    holder,
+                    document: document.slug().to_owned(),
+                };
+                let at = self.clock.now();
+                let result = self
+                    .with_recorder(move |r| r.reveal(&event, at).map_err(|e| e.to_string()))
+                    .await;
+                if let Err(e) = result {
+                    tracing::error!(error = %e, "a reveal could not be audited");
+                }
+                None
+            }
+            Effect::WriteFile { path, contents } => match std::fs::write(&path, contents) {
+                Ok(()) => None,
+                Err(e) => Some(Msg::WriteFailed {
+                    message: format!("cannot write {}: {e}", path.display()),
+                }),
+            },
+            Effect::HidePhone => {
+                if let Some(world) = &self.world {
+                    world.hide();
+                }
+                None
+            }
+            Effect::Demo(effect) => {
+                let world = self.world.as_ref()?;
+                super::modes::demo::perform(world, effect, self.clock.unix()).await
+            }
+            Effect::Training(effect) => {
+                let world = self.world.as_ref()?;
+                super::modes::training::present::perform(world, effect, &self.tx, self.clock.unix())
+                    .await
+            }
+        }
+    }
+
+    async fn health(&self, client: &ServiceClient) -> Msg {
+        let started = Instant::now();
+        let result = client
+            .health()
+            .await
+            .map(|_| started.elapsed())
+            .map_err(|e| Failure::from_service(&e));
+        if result.is_ok() {
+            // Decisions held back by an outage go now, not after the backoff.
+            self.back_online.notify_waiters();
+        }
+        Msg::HealthChecked { result }
+    }
+
+    async fn trust_list(&self, client: &ServiceClient) -> Msg {
+        let mut result = client
+            .trust_list(self.clock.unix())
+            .await
+            .map_err(|e| Failure::from_service(&e));
+        if let Ok(trust) = &mut result {
+            if let Some(world) = &self.world {
+                world.age_trust_list(trust);
+            }
+            if let Err(e) = trust_cache::save(&self.trust_cache, trust) {
+                tracing::warn!(error = %e, "could not cache the trust list; offline checks will use the previous copy");
+            }
+        }
+        Msg::TrustListFetched { result }
+    }
+
+    async fn record(&self, decision: RecordedDecision) -> Msg {
+        let decision_id = decision.request.decision_id.clone();
+        let at = self.clock.now();
+        let result = self
+            .with_recorder(move |r| r.record(&decision, at).map_err(|e| e.to_string()))
+            .await;
+        if result.is_ok() {
+            self.wake.notify_one();
+        }
+        Msg::Recorded {
+            decision_id,
+            result,
+        }
+    }
+
+    /// Runs `work` on the recorder off the async threads (it fsyncs).
+    async fn with_recorder<T, F>(&self, work: F) -> Result<T, String>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Recorder) -> Result<T, String> + Send + 'static,
+    {
+        let recorder = self.recorder.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut r = recorder.lock().unwrap_or_else(|p| p.into_inner());
+            work(&mut r)
+        })
+        .await
+        .unwrap_or_else(|e| Err(format!("recording stopped unexpectedly ({e})")))
+    }
+}
+
+fn delivery_msg(event: DeliveryEvent) -> Msg {
+    match event {
+        DeliveryEvent::Waiting(n) => Msg::OutboxWaiting(n),
+        DeliveryEvent::Delivered(receipt) => Msg::DecisionSent {
+            decision_id: receipt.decision_id.clone(),
+            result: Ok(receipt),
+        },
+        DeliveryEvent::Failed { decision_id, error } => Msg::DecisionSent {
+            decision_id,
+            result: Err(Failure::from_service(&error)),
+        },
+    }
+}
+
+/// Decodes the service's portrait (PNG or JPEG) into small RGB for the screen.
+pub fn decode_portrait(bytes: &[u8]) -> Result<Portrait, String> {
+    let image = crate::edges::contain::contained(|| image::load_from_memory(bytes))
+        .map_err(|_| "the portrait could not be decoded".to_owned())?
+        .map_err(|e| format!("the portrait is not a readable image ({e})"))?;
+    let image = if image.width() > PORTRAIT_MAX || image.height() > PORTRAIT_MAX * 2 {
+        image.resize(
+            PORTRAIT_MAX,
+            PORTRAIT_MAX * 2,
+            image::imageops::FilterType::Triangle,
+        )
+    } else {
+        image
+    };
+    let rgb = image.to_rgb8();
+    Ok(Portrait {
+        width: rgb.width(),
+        height: rgb.height(),
+        rgb: Arc::from(rgb.into_raw()),
+    })
+}

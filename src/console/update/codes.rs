@@ -1,0 +1,118 @@
+//! A code read: the same presentation again, a code that waits for the officer, or a new
+//! traveller checked offline and sent to the service. And the checks, recomputed from
+//! whatever is known so far.
+
+use crate::api::VerificationRequest;
+use crate::domain::assess::{self, Offline};
+use crate::domain::checks::{CodeFacts, LaneContext, ServiceFacts};
+use crate::domain::clock::local_date;
+use crate::edges::scanner::live::FrameReport;
+
+use super::notify;
+use crate::console::effect::Effect;
+use crate::console::i18n::L;
+use crate::console::state::*;
+
+pub(super) fn on_frame(state: &mut State, report: FrameReport) {
+    let scale = report.preview.width as f32 / report.width.max(1) as f32;
+    state.camera.outline = report
+        .outline
+        .map(|quad| quad.map(|(x, y)| (x * scale, y * scale)));
+    state.camera.preview = Some(report.preview);
+    state.camera.failure = None;
+    state.camera.frame_at(state.now);
+}
+
+pub(super) fn on_code(state: &mut State, text: String) -> Vec<Effect> {
+    // The same code seen again while its traveller is on screen is the same presentation.
+    if state.current.as_ref().is_some_and(|p| p.code == text) {
+        return vec![];
+    }
+    let busy = state.undecided() || state.dialog.as_ref().is_some_and(Dialog::is_decision);
+    if busy {
+        state.pending_code = Some(text);
+        notify(
+            state,
+            NoticeText::Label(L::PendingCode),
+            NoticeLevel::Warning,
+        );
+        return vec![];
+    }
+    begin(state, text)
+}
+
+/// A new traveller: the code verified offline, then (unless refused) sent to the service.
+pub fn begin(state: &mut State, text: String) -> Vec<Effect> {
+    let request = state.next_request;
+    state.next_request += 1;
+    let Offline { facts, card } = assess::verify_offline(
+        &text,
+        state.trust.as_ref(),
+        state.now.timestamp(),
+        state.skew_secs,
+        Some(&mut state.replay),
+    );
+    let refused = matches!(facts, CodeFacts::Refused(_));
+    state.current = Some(Presentation {
+        request,
+        code: text.clone(),
+        read_at: state.now,
+        offline: facts,
+        card,
+        lookup: if refused {
+            Lookup::NotAsked
+        } else {
+            Lookup::Waiting
+        },
+        portrait: if refused {
+            PortraitState::Missing(String::new())
+        } else {
+            PortraitState::Waiting
+        },
+        checks: vec![],
+        decision: None,
+        selected_doc: 0,
+        reveal: None,
+        lookup_latency: None,
+    });
+    recompute(state);
+    if refused {
+        // A forged or stale code is refused here; the service is not told about it.
+        return vec![];
+    }
+    vec![Effect::Verify {
+        request,
+        body: VerificationRequest {
+            token: text,
+            checkpoint: state.lane.checkpoint.slug.to_owned(),
+            lane: state.lane.lane.clone(),
+            direction: state.lane.direction,
+            officer: state.lane.officer.clone(),
+        },
+    }]
+}
+
+/// Recomputes the current traveller's checks from what is known.
+pub fn recompute(state: &mut State) {
+    let lane = LaneContext {
+        checkpoint: state.lane.checkpoint,
+        direction: state.lane.direction,
+        trust_age_secs: state
+            .trust
+            .as_ref()
+            .map(|t| state.now.timestamp() - t.fetched_at),
+    };
+    let today = local_date(state.now);
+    if let Some(p) = state.current.as_mut() {
+        let facts = match &p.lookup {
+            Lookup::NotAsked => ServiceFacts::NotAsked,
+            Lookup::Waiting => ServiceFacts::Waiting,
+            Lookup::Answered(v) => ServiceFacts::Answered(v.record()),
+            Lookup::Failed(f) => match (&f.code, f.offline) {
+                (Some(code), false) => ServiceFacts::Refused { code },
+                _ => ServiceFacts::Unavailable,
+            },
+        };
+        p.checks = assess::assess(lane, &p.offline, facts, today).checks;
+    }
+}

@@ -1,0 +1,140 @@
+//! What the service and the recorder answer: health, the trust list, a verification, a
+//! portrait, a decision recorded and delivered.
+
+use std::time::Duration;
+
+use crate::api::{DecisionReceipt, Verification};
+use crate::console::effect::Effect;
+use crate::console::msg::{Failure, Portrait};
+use crate::console::state::*;
+use crate::domain::text::sanitize;
+use crate::domain::trust::TrustList;
+
+use super::{go_offline, notify, recompute};
+
+pub(super) fn on_health(state: &mut State, result: Result<Duration, Failure>) -> Vec<Effect> {
+    state.health_in_flight = false;
+    state.last_health = Some(state.now);
+    match result {
+        Ok(latency) => {
+            state.service = ServiceState::Online { latency };
+            let now = state.now.timestamp();
+            let stale = state
+                .trust
+                .as_ref()
+                .is_none_or(|t| now - t.fetched_at > TRUST_EVERY.num_seconds());
+            if stale && !state.trust_in_flight {
+                state.trust_in_flight = true;
+                return vec![Effect::FetchTrustList];
+            }
+        }
+        Err(f) => go_offline(state, &f.message),
+    }
+    vec![]
+}
+
+pub(super) fn on_trust_list(state: &mut State, result: Result<TrustList, Failure>) -> Vec<Effect> {
+    state.trust_in_flight = false;
+    match result {
+        Ok(trust) => state.trust = Some(trust),
+        Err(f) if f.offline => go_offline(state, &f.message),
+        Err(f) => notify(state, NoticeText::Plain(f.message), NoticeLevel::Error),
+    }
+    vec![]
+}
+
+pub(super) fn on_reply(
+    state: &mut State,
+    request: u64,
+    latency: Duration,
+    result: Result<Box<Verification>, Failure>,
+) -> Vec<Effect> {
+    // A late reply for a traveller who has gone is dropped.
+    let Some(p) = state.current.as_mut().filter(|p| p.request == request) else {
+        return vec![];
+    };
+    let mut effects = vec![];
+    p.lookup_latency = Some(latency);
+    match result {
+        Ok(v) => {
+            effects.push(Effect::FetchPortrait {
+                request,
+                holder: v.holder.id.clone(),
+            });
+            p.lookup = Lookup::Answered(v);
+            state.service = ServiceState::Online { latency };
+        }
+        Err(f) => {
+            p.portrait = PortraitState::Missing(String::new());
+            let offline = f.offline.then(|| f.message.clone());
+            p.lookup = Lookup::Failed(f);
+            if let Some(message) = offline {
+                go_offline(state, &message);
+            }
+        }
+    }
+    recompute(state);
+    effects
+}
+
+pub(super) fn on_portrait(state: &mut State, request: u64, result: Result<Portrait, String>) {
+    if let Some(p) = state.current.as_mut().filter(|p| p.request == request) {
+        p.portrait = match result {
+            Ok(portrait) => PortraitState::Loaded(portrait),
+            Err(e) => PortraitState::Missing(sanitize(&e)),
+        };
+    }
+}
+
+pub(super) fn on_sent(
+    state: &mut State,
+    decision_id: &str,
+    result: Result<DecisionReceipt, Failure>,
+) {
+    // A failed delivery is retried by the outbox: the decision stays recorded.
+    let (delivery, error) = match result {
+        Ok(_) => (Some(Delivery::Sent), None),
+        Err(f) => {
+            if f.offline {
+                go_offline(state, &f.message);
+            }
+            (None, Some(f.message))
+        }
+    };
+    for record in decision_records(state, decision_id) {
+        if let Some(d) = delivery {
+            record.delivery = d;
+        }
+        record.delivery_error.clone_from(&error);
+    }
+}
+
+pub(super) fn on_recorded(state: &mut State, decision_id: &str, result: Result<u64, String>) {
+    let (delivery, error) = match result {
+        Ok(_) => (Delivery::Recorded, None),
+        Err(e) => (Delivery::NotRecorded, Some(sanitize(&e))),
+    };
+    if let Some(e) = &error {
+        notify(state, NoticeText::Plain(e.clone()), NoticeLevel::Error);
+    }
+    for record in decision_records(state, decision_id) {
+        // Local-only decisions stay so once written.
+        if !(record.delivery == Delivery::LocalOnly && delivery == Delivery::Recorded) {
+            record.delivery = delivery;
+        }
+        record.delivery_error.clone_from(&error);
+    }
+}
+
+/// The records of one decision: on the traveller on screen and in the history.
+fn decision_records<'a>(
+    state: &'a mut State,
+    decision_id: &'a str,
+) -> impl Iterator<Item = &'a mut DecisionRecord> {
+    state
+        .current
+        .iter_mut()
+        .filter_map(|p| p.decision.as_mut())
+        .chain(state.history.iter_mut())
+        .filter(move |r| r.decision_id == decision_id)
+}
