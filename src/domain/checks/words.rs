@@ -69,9 +69,54 @@ impl Finding {
 
     fn sentence_raw(&self, lang: Lang) -> String {
         use Finding::*;
-        let doc = |k: &DocumentKind| document_name(*k, lang);
-        let region = |r: &Region| region_name(*r, lang);
-        match self {
+        // Exhaustive here, so a new finding cannot go without its sentence.
+        let said = match self {
+            CodeGenuine
+            | CodeRefused(_)
+            | CodeNotCheckedOffline
+            | CodeFresh
+            | NotReplayed
+            | ReplayedHere { .. }
+            | ReplayedElsewhere { .. }
+            | ReplayOnlyCheckedHere
+            | WaitingForService
+            | ServiceUnavailable
+            | ServiceRefused { .. }
+            | TrustListFresh { .. }
+            | TrustListStale { .. }
+            | TrustListMissing => self.code_sentence(lang),
+            Card(_)
+            | DocumentValid { .. }
+            | DocumentExpiring { .. }
+            | DocumentExpired { .. }
+            | DocumentNotValid { .. }
+            | NumberWellFormed { .. }
+            | NumberMalformed { .. }
+            | RequiredPresent { .. }
+            | RequiredNotValid { .. }
+            | RequiredMissing { .. }
+            | PermitRegionMatches { .. }
+            | PermitRegionMismatch { .. }
+            | EndorsementValid { .. }
+            | EndorsementExpired { .. }
+            | EndorsementNoTrips { .. }
+            | EndorsementMissing { .. } => self.document_sentence(lang),
+            StayWithin { .. }
+            | StayExceeded { .. }
+            | StayUnknown
+            | IdentityConsistent
+            | IdentityInconsistent { .. }
+            | Minor { .. }
+            | NoAlerts
+            | Alert { .. } => self.traveller_sentence(lang),
+        };
+        said.unwrap_or_default()
+    }
+
+    /// What a finding about the code, the trust list or the service says.
+    fn code_sentence(&self, lang: Lang) -> Option<String> {
+        use Finding::*;
+        Some(match self {
             CodeGenuine => lang
                 .pick(
                     "Code signed by a trusted issuer key.",
@@ -157,6 +202,39 @@ impl Finding {
                     "簽發服務拒絕了該二維碼"
                 )
             ),
+            TrustListFresh { age_secs } => format!(
+                "{} {}{}",
+                lang.pick("Trust list up to date, fetched", "信任列表为最新，获取于", "信任列表為最新，獲取於"),
+                age(*age_secs, lang),
+                lang.pick(" ago.", "前。", "前。")
+            ),
+            TrustListStale { age_secs } => format!(
+                "{} {} {}",
+                lang.pick("Trust list is", "信任列表已有", "信任列表已有"),
+                age(*age_secs, lang),
+                lang.pick(
+                    "old: a revoked key may still look trusted. Reconnect to refresh it.",
+                    "未更新：已吊销的密钥可能仍被信任。请联网更新。",
+                    "未更新：已吊銷的密鑰可能仍被信任。請聯網更新。"
+                )
+            ),
+            TrustListMissing => lang
+                .pick(
+                    "No trust list: codes cannot be checked at this lane until the service is reached.",
+                    "没有信任列表：连上服务前本通道无法核验二维码。",
+                    "沒有信任列表：連上服務前本通道無法核驗二維碼。",
+                )
+                .into(),
+            _ => return None,
+        })
+    }
+
+    /// What a finding about the card and the documents says.
+    fn document_sentence(&self, lang: Lang) -> Option<String> {
+        use Finding::*;
+        let doc = |k: &DocumentKind| document_name(*k, lang);
+        let region = |r: &Region| region_name(*r, lang);
+        Some(match self {
             Card(status) => format!(
                 "{}: {}",
                 lang.pick("E-card", "电子证卡", "電子證卡"),
@@ -267,49 +345,47 @@ impl Finding {
                 lang.pick("No endorsement for", "没有签注：", "沒有簽注："),
                 region(destination)
             ),
-            NoAlerts => lang
-                .pick("No watch-list alerts.", "无布控预警。", "無布控預警。")
-                .into(),
-            TrustListFresh { age_secs } => format!(
-                "{} {}{}",
-                lang.pick("Trust list up to date, fetched", "信任列表为最新，获取于", "信任列表為最新，獲取於"),
-                age(*age_secs, lang),
-                lang.pick(" ago.", "前。", "前。")
-            ),
-            TrustListStale { age_secs } => format!(
-                "{} {} {}",
-                lang.pick("Trust list is", "信任列表已有", "信任列表已有"),
-                age(*age_secs, lang),
-                lang.pick(
-                    "old: a revoked key may still look trusted. Reconnect to refresh it.",
-                    "未更新：已吊销的密钥可能仍被信任。请联网更新。",
-                    "未更新：已吊銷的密鑰可能仍被信任。請聯網更新。"
-                )
-            ),
-            TrustListMissing => lang
-                .pick(
-                    "No trust list: codes cannot be checked at this lane until the service is reached.",
-                    "没有信任列表：连上服务前本通道无法核验二维码。",
-                    "沒有信任列表：連上服務前本通道無法核驗二維碼。",
-                )
-                .into(),
             RequiredNotValid { kind } => format!(
                 "{} {}",
-                lang.pick("Travel document not valid:", "通行证件无效：", "通行證件無效："),
+                lang.pick(
+                    "Travel document not valid:",
+                    "通行证件无效：",
+                    "通行證件無效："
+                ),
                 doc(kind)
             ),
             PermitRegionMatches { region: r } => format!(
                 "{} {}",
-                lang.pick("Home Return Permit issued for a resident of", "回乡证签发地区相符：", "回鄉證簽發地區相符："),
+                lang.pick(
+                    "Home Return Permit issued for a resident of",
+                    "回乡证签发地区相符：",
+                    "回鄉證簽發地區相符："
+                ),
                 region(r)
             ),
             PermitRegionMismatch { permit, residency } => format!(
                 "{} {} {} {}",
                 lang.pick("Home Return Permit is for", "回乡证签发给", "回鄉證簽發給"),
                 region(permit),
-                lang.pick("residents, but the holder lives in", "居民，但持证人居住在", "居民，但持證人居住在"),
+                lang.pick(
+                    "residents, but the holder lives in",
+                    "居民，但持证人居住在",
+                    "居民，但持證人居住在"
+                ),
                 region(residency)
             ),
+            _ => return None,
+        })
+    }
+
+    /// What a finding about the traveller (stay, identity, age, alerts) says.
+    fn traveller_sentence(&self, lang: Lang) -> Option<String> {
+        use Finding::*;
+        let doc = |k: &DocumentKind| document_name(*k, lang);
+        Some(match self {
+            NoAlerts => lang
+                .pick("No watch-list alerts.", "无布控预警。", "無布控預警。")
+                .into(),
             StayWithin { days, limit } => format!(
                 "{} {days} {} {limit} {}",
                 lang.pick("Away", "离境", "離境"),
@@ -369,7 +445,8 @@ impl Finding {
                     AlertSeverity::Info => lang.pick("Note:", "备注：", "備註："),
                 }
             ),
-        }
+            _ => return None,
+        })
     }
 }
 

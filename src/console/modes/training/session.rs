@@ -191,156 +191,34 @@ pub fn parse(
     origin: &str,
     travellers: &HashSet<String>,
 ) -> Result<Session, SessionError> {
-    let err = |offset: usize, message: String| SessionError {
-        origin: origin.to_owned(),
-        line: line_of(text, offset),
-        message,
+    let reader = Reader {
+        text,
+        origin,
+        travellers,
     };
     let raw: RawSession = toml::from_str(text).map_err(|e: toml::de::Error| {
-        err(
+        reader.err(
             e.span().map_or(0, |s| s.start),
             e.message().trim().to_owned(),
         )
     })?;
     let checkpoint = Checkpoint::find(raw.checkpoint.get_ref())
-        .map_err(|m| err(raw.checkpoint.span().start, m))?;
+        .map_err(|m| reader.err(raw.checkpoint.span().start, m))?;
     let direction = raw
         .direction
         .get_ref()
         .parse::<Direction>()
-        .map_err(|m| err(raw.direction.span().start, m))?;
-    let start = match &raw.start {
-        None => NaiveTime::from_hms_opt(9, 0, 0).expect("a valid time"),
-        Some(s) => NaiveTime::parse_from_str(s.get_ref(), "%H:%M").map_err(|_| {
-            err(
-                s.span().start,
-                format!(
-                    "start {:?} is not a time of day: write it as HH:MM, like \"09:00\"",
-                    s.get_ref()
-                ),
-            )
-        })?,
-    };
+        .map_err(|m| reader.err(raw.direction.span().start, m))?;
+    let start = reader.start(raw.start.as_ref())?;
     if raw.steps.is_empty() {
-        return Err(err(0, "a session needs at least one [[step]]".into()));
+        return Err(reader.err(0, "a session needs at least one [[step]]".into()));
     }
-    let mut steps = Vec::with_capacity(raw.steps.len());
-    for (i, spanned) in raw.steps.iter().enumerate() {
-        let at = spanned.span().start;
-        let step = spanned.get_ref();
-        let number = i + 1;
-        let after = match &step.after {
-            None => Duration::ZERO,
-            Some(a) => parse_duration(a.get_ref()).ok_or_else(|| {
-                err(a.span().start, format!("step {number}: after {:?} is not a duration: write it like \"20s\", \"1m30s\" or \"2m\"", a.get_ref()))
-            })?,
-        };
-        let traveller = |t: &Spanned<String>| {
-            if travellers.contains(t.get_ref().as_str()) {
-                Ok(t.get_ref().clone())
-            } else {
-                let mut known: Vec<&String> =
-                    travellers.iter().filter(|k| !k.starts_with('T')).collect();
-                known.sort();
-                Err(err(
-                    t.span().start,
-                    format!(
-                        "step {number}: no fixture traveller {:?}: use a traveller id (T01...) or a scenario ({})",
-                        t.get_ref(),
-                        known
-                            .iter()
-                            .map(|s| s.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                ))
-            }
-        };
-        let present = match (
-            step.code
-                .as_ref()
-                .map(|c| (c.get_ref().as_str(), c.span().start)),
-            &step.traveller,
-        ) {
-            (None, Some(t)) => Present::Traveller(traveller(t)?),
-            (Some(("forged", _)), Some(t)) => Present::Forged(traveller(t)?),
-            (Some(("forged", o)), None) => {
-                return Err(err(
-                    o,
-                    format!(
-                        "step {number}: a forged code needs `traveller = ...`: whose card it imitates"
-                    ),
-                ));
-            }
-            (Some(("replay", _)), _) if steps.is_empty() => {
-                return Err(err(
-                    at,
-                    format!(
-                        "step {number}: `code = \"replay\"` shows the previous step's code, and this is the first step"
-                    ),
-                ));
-            }
-            (Some(("replay", _)), _) => Present::Replay,
-            (Some(("corrupt-frame", _)), _) => Present::CorruptFrame,
-            (Some((other, o)), _) => {
-                return Err(err(
-                    o,
-                    format!(
-                        "step {number}: unknown code {other:?}: use \"forged\", \"replay\" or \"corrupt-frame\", or leave `code` out for the traveller's own"
-                    ),
-                ));
-            }
-            (None, None) => {
-                return Err(err(
-                    at,
-                    format!(
-                        "step {number}: say who comes: `traveller = \"hk-resident\"` (or `code = \"replay\"` / `\"corrupt-frame\"`)"
-                    ),
-                ));
-            }
-        };
-        let faults = step
-            .faults
-            .iter()
-            .map(|f| fault(f.get_ref()).ok_or_else(|| {
-                err(f.span().start, format!("step {number}: unknown fault {:?}: use service-down, service-slow, clock-skew:+90s, stale-trust-list or clear", f.get_ref()))
-            }))
-            .collect::<Result<Vec<_>, _>>()?;
-        let kind = |s: &Spanned<String>| -> Result<Option<DecisionKind>, SessionError> {
-            if s.get_ref() == "none" {
-                return Ok(None);
-            }
-            decision_kind(s.get_ref()).map(Some).ok_or_else(|| {
-                err(s.span().start, format!("step {number}: unknown decision {:?}: use approve, flag, escalate, or none (nothing to decide)", s.get_ref()))
-            })
-        };
-        let decision = kind(&step.expect)?;
-        let accept = step
-            .accept
-            .iter()
-            .map(|a| kind(a).map(|k| k.into_iter().collect::<Vec<_>>()))
-            .collect::<Result<Vec<_>, _>>()?
-            .concat();
-        if decision.is_none() && present != Present::CorruptFrame {
-            return Err(err(
-                step.expect.span().start,
-                format!(
-                    "step {number}: `expect = \"none\"` is for a corrupt frame, where nothing is read"
-                ),
-            ));
-        }
-        steps.push(Step {
-            number,
-            after,
-            present,
-            faults,
-            expect: Expected {
-                decision,
-                accept,
-                reasons: step.reasons.clone(),
-            },
-        });
-    }
+    let steps = raw
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, step)| reader.step(i + 1, step))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Session {
         name: crate::domain::text::sanitize(&raw.name),
         description: crate::domain::text::sanitize(&raw.description),
@@ -350,6 +228,159 @@ pub fn parse(
         start,
         steps,
     })
+}
+
+/// Reads the parts of a session file, saying where each mistake is.
+struct Reader<'a> {
+    text: &'a str,
+    origin: &'a str,
+    travellers: &'a HashSet<String>,
+}
+
+impl Reader<'_> {
+    fn err(&self, offset: usize, message: String) -> SessionError {
+        SessionError {
+            origin: self.origin.to_owned(),
+            line: line_of(self.text, offset),
+            message,
+        }
+    }
+
+    fn start(&self, start: Option<&Spanned<String>>) -> Result<NaiveTime, SessionError> {
+        match start {
+            None => Ok(NaiveTime::from_hms_opt(9, 0, 0).expect("a valid time")),
+            Some(s) => NaiveTime::parse_from_str(s.get_ref(), "%H:%M").map_err(|_| {
+                self.err(
+                    s.span().start,
+                    format!(
+                        "start {:?} is not a time of day: write it as HH:MM, like \"09:00\"",
+                        s.get_ref()
+                    ),
+                )
+            }),
+        }
+    }
+
+    fn step(&self, number: usize, spanned: &Spanned<RawStep>) -> Result<Step, SessionError> {
+        let step = spanned.get_ref();
+        let after = match &step.after {
+            None => Duration::ZERO,
+            Some(a) => parse_duration(a.get_ref()).ok_or_else(|| {
+                self.err(a.span().start, format!("step {number}: after {:?} is not a duration: write it like \"20s\", \"1m30s\" or \"2m\"", a.get_ref()))
+            })?,
+        };
+        let present = self.present(number, spanned)?;
+        let faults = step
+            .faults
+            .iter()
+            .map(|f| fault(f.get_ref()).ok_or_else(|| {
+                self.err(f.span().start, format!("step {number}: unknown fault {:?}: use service-down, service-slow, clock-skew:+90s, stale-trust-list or clear", f.get_ref()))
+            }))
+            .collect::<Result<Vec<_>, _>>()?;
+        let decision = self.kind(number, &step.expect)?;
+        let accept = step
+            .accept
+            .iter()
+            .map(|a| {
+                self.kind(number, a)
+                    .map(|k| k.into_iter().collect::<Vec<_>>())
+            })
+            .collect::<Result<Vec<_>, _>>()?
+            .concat();
+        if decision.is_none() && present != Present::CorruptFrame {
+            return Err(self.err(
+                step.expect.span().start,
+                format!(
+                    "step {number}: `expect = \"none\"` is for a corrupt frame, where nothing is read"
+                ),
+            ));
+        }
+        Ok(Step {
+            number,
+            after,
+            present,
+            faults,
+            expect: Expected {
+                decision,
+                accept,
+                reasons: step.reasons.clone(),
+            },
+        })
+    }
+
+    fn traveller(&self, number: usize, t: &Spanned<String>) -> Result<String, SessionError> {
+        if self.travellers.contains(t.get_ref().as_str()) {
+            return Ok(t.get_ref().clone());
+        }
+        let mut known: Vec<&str> = self
+            .travellers
+            .iter()
+            .filter(|k| !k.starts_with('T'))
+            .map(String::as_str)
+            .collect();
+        known.sort_unstable();
+        Err(self.err(
+            t.span().start,
+            format!(
+                "step {number}: no fixture traveller {:?}: use a traveller id (T01...) or a scenario ({})",
+                t.get_ref(),
+                known.join(", ")
+            ),
+        ))
+    }
+
+    fn present(&self, number: usize, spanned: &Spanned<RawStep>) -> Result<Present, SessionError> {
+        let at = spanned.span().start;
+        let step = spanned.get_ref();
+        let code = step
+            .code
+            .as_ref()
+            .map(|c| (c.get_ref().as_str(), c.span().start));
+        let fail = |offset: usize, message: String| Err(self.err(offset, message));
+        match (code, &step.traveller) {
+            (None, Some(t)) => Ok(Present::Traveller(self.traveller(number, t)?)),
+            (Some(("forged", _)), Some(t)) => Ok(Present::Forged(self.traveller(number, t)?)),
+            (Some(("forged", o)), None) => fail(
+                o,
+                format!(
+                    "step {number}: a forged code needs `traveller = ...`: whose card it imitates"
+                ),
+            ),
+            (Some(("replay", _)), _) if number == 1 => fail(
+                at,
+                format!(
+                    "step {number}: `code = \"replay\"` shows the previous step's code, and this is the first step"
+                ),
+            ),
+            (Some(("replay", _)), _) => Ok(Present::Replay),
+            (Some(("corrupt-frame", _)), _) => Ok(Present::CorruptFrame),
+            (Some((other, o)), _) => fail(
+                o,
+                format!(
+                    "step {number}: unknown code {other:?}: use \"forged\", \"replay\" or \"corrupt-frame\", or leave `code` out for the traveller's own"
+                ),
+            ),
+            (None, None) => fail(
+                at,
+                format!(
+                    "step {number}: say who comes: `traveller = \"hk-resident\"` (or `code = \"replay\"` / `\"corrupt-frame\"`)"
+                ),
+            ),
+        }
+    }
+
+    fn kind(
+        &self,
+        number: usize,
+        s: &Spanned<String>,
+    ) -> Result<Option<DecisionKind>, SessionError> {
+        if s.get_ref() == "none" {
+            return Ok(None);
+        }
+        decision_kind(s.get_ref()).map(Some).ok_or_else(|| {
+            self.err(s.span().start, format!("step {number}: unknown decision {:?}: use approve, flag, escalate, or none (nothing to decide)", s.get_ref()))
+        })
+    }
 }
 
 #[cfg(test)]
