@@ -252,6 +252,17 @@ pub fn load(dir: &Path, today: NaiveDate) -> Result<Vec<Traveller>, FixtureError
     parse(&text, &path, dir, today)
 }
 
+/// The media type of a portrait's bytes: JPEG or PNG, by their signature.
+pub fn portrait_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\xff\xd8\xff") {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else {
+        None
+    }
+}
+
 /// Parses fixture text; `dir` is where portrait paths are resolved from.
 pub fn parse(
     text: &str,
@@ -307,11 +318,15 @@ fn resolve(raw: RawTraveller, dir: &Path, today: NaiveDate) -> Result<Traveller,
     if raw.documents.is_empty() {
         return Err("has no documents: add at least one [[traveller.documents]]".into());
     }
-    let portrait_path = dir.join(
-        raw.portrait
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(format!("portraits/{}.png", raw.id))),
-    );
+    // A portrait is portraits/ID.jpg (a passport photo), else portraits/ID.png.
+    let portrait_path = dir.join(raw.portrait.clone().unwrap_or_else(|| {
+        let jpg = PathBuf::from(format!("portraits/{}.jpg", raw.id));
+        if dir.join(&jpg).is_file() {
+            jpg
+        } else {
+            PathBuf::from(format!("portraits/{}.png", raw.id))
+        }
+    }));
     let portrait = std::fs::read(&portrait_path).map_err(|e| {
         format!(
             "cannot read its portrait {}: {e}. Draw one with fixtures/tools/make_portraits.py {}",
@@ -319,9 +334,9 @@ fn resolve(raw: RawTraveller, dir: &Path, today: NaiveDate) -> Result<Traveller,
             raw.id
         )
     })?;
-    if !portrait.starts_with(b"\x89PNG\r\n\x1a\n") {
+    if portrait_type(&portrait).is_none() {
         return Err(format!(
-            "its portrait {} is not a PNG file",
+            "its portrait {} is neither a JPEG nor a PNG file",
             portrait_path.display()
         ));
     }

@@ -117,8 +117,15 @@ impl Rig {
         }
     }
 
+    /// The moment in which decision keys are ignored passes: the officer has looked.
+    fn look(&mut self) {
+        self.clock
+            .advance(lanedesk::console::state::DECISION_LOCK + chrono::TimeDelta::milliseconds(1));
+    }
+
     /// Flags the traveller on screen with the first reason and records it.
     fn flag(&mut self) {
+        self.look();
         self.send(Msg::Key(Key::char('f')));
         self.send(Msg::Key(Key::char('1')));
         for effect in self.send(Msg::Key(Key::plain(KeyCode::Enter))) {
@@ -155,6 +162,7 @@ impl Rig {
         assert_eq!(self.outcome("code-signature"), Some(Outcome::Pass));
         assert_eq!(self.outcome("service"), Some(Outcome::Unknown));
         assert_eq!(self.outcome("code-not-replayed"), Some(Outcome::Unknown));
+        self.look();
         self.send(Msg::Key(Key::char('a')));
         assert!(matches!(self.state.dialog, Some(Dialog::Override(_))));
         self.send(Msg::Key(Key::plain(KeyCode::Esc)));
@@ -192,6 +200,7 @@ async fn a_service_that_never_answers_does_not_hold_the_console() {
     assert!(rig.rx.try_recv().is_err(), "nothing has answered yet");
     rig.send(Msg::Key(Key::char('l')));
     assert_eq!(rig.state.lang, Lang::ZhHans);
+    rig.look();
     rig.send(Msg::Key(Key::char('f')));
     assert!(
         matches!(rig.state.dialog, Some(Dialog::Flag(_))),

@@ -91,6 +91,20 @@ fn a_keymap_file_with_a_duplicate_names_both_actions() {
         || err.ends_with("keys.toml:3: key F is bound to both `escalate` and `flag`: give one of them another key"), "{err}");
 }
 
+#[test]
+fn a_keymap_cannot_leave_an_officer_without_approve_flag_escalate_clear_or_quit() {
+    for action in ["approve", "flag", "escalate", "clear", "quit"] {
+        let text = format!("# my keys\nhelp = \"f1\"\n{action} = []\n");
+        let err = Keymap::parse(&text, "keys.toml").unwrap_err().to_string();
+        assert!(
+            err.starts_with(&format!("keys.toml:3: `{action}` is left without a key")),
+            "{err}"
+        );
+    }
+    // Other actions may go without a key.
+    assert!(Keymap::parse("history = []\n", "keys.toml").is_ok());
+}
+
 const GOOD_CONFIG: &str = r#"
 service = "https://issuer.example:8443"
 checkpoint = "futian"

@@ -30,7 +30,7 @@ fn the_demo_presents_a_traveller_approves_and_gives_the_terminal_back() {
         &["CHAN Chi Ming", "陳志明", "Home Return Permit", "E-card"],
         Duration::from_secs(60),
     );
-    term.press("a");
+    term.decide("a");
     term.wait_for(
         &["APPROVED", "recorded ✓", "sent to the service"],
         Duration::from_secs(30),
@@ -108,10 +108,10 @@ fn a_lane_reads_image_files_and_records_its_decision() {
     );
     // The permit expires in twenty days: a warning, so the checks suggest a review.
     term.wait_for(
-        &["福田", "黃嘉欣", "WONG Ka Yan", "即將到期", "覆核"],
+        &["福田", "黃嘉欣", "WONG Ka Yan", "即將到期", "需核查"],
         Duration::from_secs(60),
     );
-    term.press("f");
+    term.decide("f");
     term.wait_for(&["標記此旅客"], Duration::from_secs(10));
     term.press("2");
     term.press("\r");
@@ -160,16 +160,16 @@ fn a_training_session_plays_on_screen_and_ends_with_a_score_card() {
         dir.path(),
     );
     term.wait_for(&["TRAINING 0/4", "CHAN Chi Ming"], Duration::from_secs(60));
-    term.press("a");
+    term.decide("a");
     // Step 2 comes with the service down: offline, the watch-list hit cannot show.
     term.wait_for(&["TRAINING 1/4", "OFFLINE"], Duration::from_secs(60));
     term.wait_for(&["Issuance service unavailable"], Duration::from_secs(30));
-    term.press("e");
+    term.decide("e");
     term.wait_for(&["Escalate to second line"], Duration::from_secs(10));
     term.press("\r");
     // Step 3 is a corrupt frame (nothing to decide); step 4 a forged code.
     term.wait_for(&["REFUSED", "forged"], Duration::from_secs(60));
-    term.press("e");
+    term.decide("e");
     term.wait_for(&["Escalate to second line"], Duration::from_secs(10));
     term.press("\r");
     term.wait_for(&["Score card", "Score 100%"], Duration::from_secs(30));
@@ -205,18 +205,18 @@ fn a_recorded_demo_session_replays_and_scores() {
         &["李明华", "Names, sex and birth date agree"], // on screen only once read and answered
         Duration::from_secs(60),
     );
-    term.press("a");
+    term.decide("a");
     term.wait_for(&["APPROVED"], Duration::from_secs(30));
     term.press("5");
     term.wait_for(&["张伟", "endorsement expired on"], Duration::from_secs(60));
-    term.press("f");
+    term.decide("f");
     term.wait_for(&["Flag this traveller"], Duration::from_secs(10));
-    term.press("2");
+    // "Document problem" is ticked already: the checks point to it.
     term.press("\r");
     term.wait_for(&["FLAGGED"], Duration::from_secs(30));
     term.press("x");
     term.wait_for(&["REFUSED"], Duration::from_secs(60));
-    term.press("e");
+    term.decide("e");
     term.wait_for(&["Escalate to second line"], Duration::from_secs(10));
     term.press("\r");
     term.wait_for(&["ESCALATED"], Duration::from_secs(30));

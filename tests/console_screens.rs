@@ -225,3 +225,86 @@ fn control_characters_from_the_service_never_reach_the_screen() {
         }
     }
 }
+
+/// The verdict bar's line on a rendered screen (the third line wide, the second at 80×24).
+fn bar_line(terminal: &Terminal<TestBackend>) -> String {
+    let buffer = terminal.backend().buffer();
+    let row = if buffer.area.width >= 120 { 2 } else { 1 };
+    (0..buffer.area.width)
+        .map(|x| buffer[(x, row)].symbol().to_owned())
+        .collect()
+}
+
+#[test]
+fn each_verdict_is_unmistakable_in_both_languages_at_both_sizes() {
+    // CLEAR: everything passed. REVIEW: an expired endorsement (a document problem, flagged
+    // at the desk). ESCALATE: a revoked card. REFUSED: a forged code.
+    type Case = (&'static str, [&'static str; 2], fn(Lang) -> State);
+    let cases: [Case; 4] = [
+        ("verdict-clear", ["CLEAR", "通過"], |lang| {
+            with("T03", lang)
+        }),
+        ("verdict-review", ["REVIEW", "需核查"], |lang| {
+            with("T05", lang)
+        }),
+        ("verdict-escalate", ["ESCALATE", "移交二線"], |lang| {
+            with("T09", lang)
+        }),
+        ("verdict-refused", ["REFUSED", "拒絕"], |lang| {
+            let (mut state, issuer) = base(lang);
+            let code = issuer.forged(&testkit::traveller("T01"), state.now);
+            send(&mut state, Msg::CodeRead { text: code });
+            state
+        }),
+    ];
+    for (scene, words, build) in cases {
+        snap(scene, build);
+        for (lang, word) in LANGS.into_iter().zip(words) {
+            for size in SIZES {
+                let bar = bar_line(&render(&build(lang), &Theme::dark(), size));
+                // A wide character's second cell reads as a space.
+                let squeezed = bar.replace(' ', "");
+                assert!(squeezed.contains(word), "{scene} {lang} {size:?}: {bar}");
+            }
+        }
+    }
+    // The deciding check is named on the bar, and a hard stop does not offer approval.
+    let bar = bar_line(&render(&with("T09", Lang::En), &Theme::dark(), (160, 45)));
+    assert!(
+        bar.contains("e-card revoked") && bar.contains("E escalate"),
+        "{bar}"
+    );
+    assert!(!bar.contains("A approve"), "{bar}");
+}
+
+#[test]
+fn a_window_too_small_says_so_and_blocks_decisions() {
+    let mut state = with("T03", Lang::En);
+    send(
+        &mut state,
+        Msg::Resized {
+            width: 60,
+            height: 20,
+        },
+    );
+    let terminal = render(&state, &Theme::dark(), (60, 20));
+    let text: String = terminal
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol().to_owned())
+        .collect();
+    assert!(text.contains("Window too small (60×20)"), "{text}");
+    send(&mut state, Msg::Key(Key::char('a')));
+    assert!(state.current.as_ref().unwrap().decision.is_none());
+    send(
+        &mut state,
+        Msg::Resized {
+            width: 80,
+            height: 24,
+        },
+    );
+    send(&mut state, Msg::Key(Key::char('a')));
+    assert!(state.current.as_ref().unwrap().decision.is_some());
+}

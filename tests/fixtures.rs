@@ -192,13 +192,18 @@ fn every_card_code_stays_under_250_characters_and_qr_version_9_at_ecc_m() {
 }
 
 #[test]
-fn portraits_are_real_png_images() {
+fn portraits_are_passport_photos_worth_comparing() {
+    // At least 360×480, portrait orientation, so a terminal that draws pictures shows a
+    // face an officer can compare with the one in front of them.
     for t in shipped() {
         let image = image::load_from_memory(&t.portrait).unwrap();
         assert!(
-            image.width() >= 64 && image.height() >= 64,
-            "{}",
-            t.holder.id
+            image.width() >= 360 && image.height() >= 480,
+            "{}: {}x{}",
+            t.holder.id,
+            image.width(),
+            image.height()
         );
+        assert!(image.height() > image.width(), "{}", t.holder.id);
     }
 }

@@ -60,6 +60,8 @@ fn every_shipped_session_scores_full_marks_with_its_expected_decisions() {
         assert_eq!(code, 0, "{err}");
         let report = grade(name, &expected);
         assert_eq!(report["score"], 1.0, "{name}: {report:#}");
+        assert_eq!(report["critical"], 0, "{name}");
+        assert_eq!(report["passed"], true, "{name}");
         let steps = report["steps"].as_array().unwrap();
         assert!(steps.iter().all(|s| s["result"] == "right"), "{name}");
         let wanted = match name.as_str() {
@@ -130,8 +132,10 @@ fn the_bad_day_has_its_faults() {
 
 #[test]
 fn wrong_decisions_score_what_the_rules_say() {
-    // Waving everyone through: the revoked card and the expired endorsement are missed
-    // failures. Step 4 is flagged (an accepted alternative), step 5 has no decision.
+    // Waving everyone through. The revoked card (step 6) is a hard stop: the console will not
+    // approve it, so it stays undecided and is marked critical, and the session is not
+    // passed whatever its score. Step 4 is flagged (an accepted alternative), step 5 has no
+    // decision.
     let decisions = r#"
 [[decision]]
 step = 1
@@ -176,7 +180,7 @@ decision = "approve"
             "wrong",
             "right",
             "no-decision",
-            "missed-failure",
+            "no-decision",
             "wrong",
             "right"
         ]
@@ -186,10 +190,13 @@ decision = "approve"
         (report["right"].as_u64(), report["wrong"].as_u64()),
         (Some(4), Some(2))
     );
-    assert_eq!(report["missed_failures"], 1);
-    assert_eq!(report["no_decision"], 1);
+    assert_eq!(report["missed_failures"], 0);
+    assert_eq!(report["no_decision"], 2);
     assert_eq!(report["seconds_per_traveller"], 16.0);
-    assert_eq!(report["steps"][5]["override"], true);
+    assert_eq!(report["steps"][5]["critical"], true);
+    assert_eq!(report["steps"][5]["decision"], serde_json::Value::Null);
+    assert_eq!(report["critical"], 1);
+    assert_eq!(report["passed"], false);
 }
 
 #[test]

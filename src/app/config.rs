@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::console::graphics::GraphicsChoice;
 use crate::console::keymap::{Keymap, line_of};
 use crate::console::runtime::Appearance;
 use crate::console::theme::Theme;
@@ -58,6 +59,7 @@ pub fn appearance(
     theme: Option<&str>,
     keymap: Option<&Path>,
     lang: Lang,
+    graphics: GraphicsChoice,
 ) -> Result<Appearance, String> {
     let user_themes = dirs().map(|d| d.config_dir().join("themes"));
     let theme =
@@ -75,6 +77,7 @@ pub fn appearance(
         theme,
         keymap,
         lang,
+        graphics,
     })
 }
 
@@ -92,6 +95,8 @@ pub struct LaneConfig {
     pub theme: Option<String>,
     pub language: Option<String>,
     pub keymap: Option<PathBuf>,
+    /// How the portrait is drawn: auto, kitty, sixel, iterm2 or halfblocks.
+    pub graphics: Option<String>,
     pub log: Option<PathBuf>,
     /// Folder for the audit log, the outbox, hand-offs and the cached trust list.
     pub state_dir: Option<PathBuf>,
@@ -152,6 +157,9 @@ impl LaneConfig {
         }
         if let Some(l) = &config.language {
             l.parse::<Lang>().map_err(|m| at("language", m))?;
+        }
+        if let Some(g) = &config.graphics {
+            g.parse::<GraphicsChoice>().map_err(|m| at("graphics", m))?;
         }
         if let Some(s) = &config.service
             && !(s.starts_with("https://") || s.starts_with("http://"))

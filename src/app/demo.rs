@@ -54,6 +54,7 @@ async fn run_async(options: DemoOptions) -> Result<(), String> {
     let setup = Setup {
         desk,
         theme: options.look.theme,
+        graphics: options.look.graphics,
         script: options.script,
         route: Arc::new(client),
         world: Some(Arc::new(world)),

@@ -49,6 +49,7 @@ pub fn run(options: LaneOptions) -> Result<(), String> {
         let setup = Setup {
             desk,
             theme: options.look.theme,
+            graphics: options.look.graphics,
             script: options.script,
             route: Arc::new(client),
             world: None,

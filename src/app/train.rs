@@ -143,6 +143,7 @@ async fn play_async(session: Session, options: PlayOptions) -> Result<(), String
     let setup = Setup {
         desk,
         theme: look.theme,
+        graphics: look.graphics,
         script: options.script,
         route: stage.switchboard.clone(),
         world: Some(Arc::new(world)),

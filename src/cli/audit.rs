@@ -140,6 +140,7 @@ async fn stress(args: StressArgs) -> Result<(), String> {
             deliver: true,
             not_passed: vec![],
             suggested: Some("approve".into()),
+            verdict: Some("clear".into()),
         };
         let (r, c) = (recorder.clone(), clock.clone());
         let d = decision.clone();

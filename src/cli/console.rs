@@ -8,6 +8,7 @@ use clap::{Args, Subcommand};
 use crate::app::config::{self as lane, LaneConfig};
 use crate::app::demo::{self, DemoOptions};
 use crate::app::lane::{FrameSourceChoice, LaneOptions};
+use crate::console::graphics::GraphicsChoice;
 use crate::console::modes::script;
 use crate::console::runtime::{log_to_file, require_terminal};
 use crate::console::state::LaneInfo;
@@ -29,6 +30,9 @@ pub struct LookArgs {
     /// Key bindings file (TOML, `action = "key"`); the defaults apply to actions it leaves out.
     #[arg(long)]
     keymap: Option<PathBuf>,
+    /// How the portrait is drawn: auto (ask the terminal), kitty, sixel, iterm2 or halfblocks.
+    #[arg(long, value_name = "MODE")]
+    graphics: Option<GraphicsChoice>,
     /// Log file (the console never logs to the terminal it draws on).
     #[arg(long)]
     log: Option<PathBuf>,
@@ -152,6 +156,7 @@ pub fn demo(args: DemoArgs) -> ExitCode {
             args.look.theme.as_deref(),
             args.look.keymap.as_deref(),
             args.look.lang.unwrap_or_default(),
+            args.look.graphics.unwrap_or_default(),
         )?;
         let script = load_script(args.look.script.as_deref())?;
         let fixtures = args.fixtures.clone().unwrap_or_else(lane::default_fixtures);
@@ -227,7 +232,12 @@ fn prepare_lane(args: LaneArgs) -> Result<LaneOptions, String> {
     };
     let theme_name = args.look.theme.or(file.theme);
     let keymap = args.look.keymap.or(file.keymap);
-    let look = lane::appearance(theme_name.as_deref(), keymap.as_deref(), lang)?;
+    let graphics = match (args.look.graphics, &file.graphics) {
+        (Some(g), _) => g,
+        (None, Some(g)) => g.parse()?,
+        (None, None) => GraphicsChoice::Auto,
+    };
+    let look = lane::appearance(theme_name.as_deref(), keymap.as_deref(), lang, graphics)?;
     let source = match (
         args.images.or(file.camera.images),
         args.camera.or(file.camera.index),

@@ -42,6 +42,9 @@ pub struct TrainArgs {
     /// On screen: a key bindings file.
     #[arg(long)]
     keymap: Option<PathBuf>,
+    /// On screen: how the portrait is drawn (auto, kitty, sixel, iterm2, halfblocks).
+    #[arg(long, value_name = "MODE")]
+    graphics: Option<crate::console::graphics::GraphicsChoice>,
     /// On screen: keys to play with delays (`wait 2`, `press a`).
     #[arg(long)]
     script: Option<PathBuf>,
@@ -68,6 +71,7 @@ pub fn run(args: TrainArgs) -> ExitCode {
                 args.theme.as_deref(),
                 args.keymap.as_deref(),
                 args.lang.unwrap_or_default(),
+                args.graphics.unwrap_or_default(),
             )?;
             let script = match &args.script {
                 Some(p) => crate::console::modes::script::load(p).map_err(|e| e.to_string())?,

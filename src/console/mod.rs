@@ -14,9 +14,12 @@
 //! the modes together), `modes/` (demo, training, recording), and the screen: `view.rs`,
 //! `panes/`, `theme.rs`, `i18n.rs`. `runtime.rs` owns the terminal and runs the loop.
 
+pub mod contrast;
 pub mod desk;
 pub mod effect;
+pub mod graphics;
 pub mod i18n;
+pub mod key;
 pub mod keymap;
 pub mod modes;
 pub mod msg;

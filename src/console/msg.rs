@@ -31,7 +31,11 @@ pub struct Failure {
 #[derive(Debug, Clone)]
 pub enum Msg {
     Key(Key),
-    Resized,
+    /// The terminal's size, at the start and whenever it changes.
+    Resized {
+        width: u16,
+        height: u16,
+    },
     /// Once a second: the clock in the header, reveal timeouts, health polls.
     Tick,
     /// The scanner read a code (once per code in view).

@@ -20,8 +20,9 @@ use super::effect::Effect;
 use super::modes::world::World;
 use super::msg::{Failure, Msg, Portrait};
 
-/// Portraits are shown a few dozen cells wide: anything larger is scaled down first.
-const PORTRAIT_MAX: u32 = 96;
+/// Portraits are kept at most this wide (and twice as tall): enough for a terminal that
+/// draws pictures, and what the fixtures' passport photos are.
+const PORTRAIT_MAX: u32 = 480;
 
 /// How long to wait for decisions still being written when the console quits.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(2);

@@ -19,6 +19,7 @@ use crate::domain::lang::Lang;
 use crate::edges::client::ServiceRoute;
 
 use super::desk::Desk;
+use super::graphics::{Graphics, GraphicsChoice};
 use super::keymap::{Key, KeyCode, Keymap};
 use super::modes::script::{self, Step};
 use super::modes::world::World;
@@ -71,6 +72,8 @@ pub struct Appearance {
     pub theme: Theme,
     pub keymap: Keymap,
     pub lang: Lang,
+    /// How the portrait is drawn: asked of the terminal, or forced.
+    pub graphics: GraphicsChoice,
 }
 
 /// A console run, assembled by `app`: the desk (the lane and its modes), how it looks,
@@ -78,6 +81,7 @@ pub struct Appearance {
 pub struct Setup {
     pub desk: Desk,
     pub theme: Theme,
+    pub graphics: GraphicsChoice,
     pub script: Vec<Step>,
     pub route: Arc<dyn ServiceRoute>,
     pub world: Option<Arc<World>>,
@@ -90,6 +94,7 @@ pub struct Setup {
 struct Console {
     desk: Desk,
     theme: Theme,
+    graphics: GraphicsChoice,
     runner: EffectRunner,
     tx: mpsc::UnboundedSender<Msg>,
     rx: mpsc::UnboundedReceiver<Msg>,
@@ -118,6 +123,7 @@ where
     let console = Console {
         desk,
         theme: setup.theme,
+        graphics: setup.graphics,
         runner,
         tx,
         rx,
@@ -188,13 +194,30 @@ impl Drop for TerminalGuard {
 }
 
 /// Takes the terminal, runs the console until the officer quits, and gives it back.
-async fn run(console: Console) -> io::Result<Desk> {
+async fn run(mut console: Console) -> io::Result<Desk> {
     // ratatui's hook restores the terminal on panic; the panic fence's hook goes on top so
     // a contained decoder panic does not.
     let mut terminal = ratatui::try_init()?;
     let _guard = TerminalGuard;
     crate::edges::contain::install_hook();
-    run_loop(&mut terminal, console).await
+    // Asked in raw mode and before anything reads keys: the answers come on stdin. Without
+    // colour the portrait is drawn in shading characters anyway.
+    let choice = if console.theme.monochrome {
+        GraphicsChoice::Halfblocks
+    } else {
+        console.graphics
+    };
+    let (graphics, took) = Graphics::pick(choice);
+    tracing::info!(protocol = ?graphics.protocol(), asked = %choice, ms = took.as_secs_f64() * 1e3, "portrait graphics");
+    let size = terminal.size()?;
+    console.desk.update(
+        Msg::Resized {
+            width: size.width,
+            height: size.height,
+        },
+        console.clock.now(),
+    );
+    run_loop(&mut terminal, console, &graphics).await
 }
 
 pub fn convert_key(key: crossterm::event::KeyEvent) -> Option<Key> {
@@ -225,10 +248,15 @@ pub fn convert_key(key: crossterm::event::KeyEvent) -> Option<Key> {
     })
 }
 
-async fn run_loop(terminal: &mut DefaultTerminal, console: Console) -> io::Result<Desk> {
+async fn run_loop(
+    terminal: &mut DefaultTerminal,
+    console: Console,
+    graphics: &Graphics,
+) -> io::Result<Desk> {
     let Console {
         mut desk,
         theme,
+        graphics: _,
         runner,
         tx,
         mut rx,
@@ -245,7 +273,7 @@ async fn run_loop(terminal: &mut DefaultTerminal, console: Console) -> io::Resul
     for effect in desk.start() {
         runner.run(effect);
     }
-    terminal.draw(|f| view::draw(f, &desk, &theme))?;
+    terminal.draw(|f| view::draw_with(f, &desk, &theme, graphics))?;
     loop {
         let msg = tokio::select! {
             event = events.next() => match event {
@@ -253,7 +281,7 @@ async fn run_loop(terminal: &mut DefaultTerminal, console: Console) -> io::Resul
                     Some(key) => Msg::Key(key),
                     None => continue,
                 },
-                Some(Ok(Event::Resize(..))) => Msg::Resized,
+                Some(Ok(Event::Resize(width, height))) => Msg::Resized { width, height },
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => return Err(e),
                 None => break,
@@ -277,7 +305,7 @@ async fn run_loop(terminal: &mut DefaultTerminal, console: Console) -> io::Resul
         if desk.lane.quit {
             break;
         }
-        terminal.draw(|f| view::draw(f, &desk, &theme))?;
+        terminal.draw(|f| view::draw_with(f, &desk, &theme, graphics))?;
     }
     drain_deliveries(&mut desk, &mut rx, &clock).await;
     Ok(desk)

@@ -7,6 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::domain::checkpoint::{Checkpoint, Direction};
+use crate::domain::checks::CheckId;
 use crate::domain::lang::Lang;
 use crate::domain::replay::ReplayCache;
 use crate::domain::trust::TrustList;
@@ -24,8 +25,17 @@ pub const HEALTH_EVERY: chrono::TimeDelta = chrono::TimeDelta::seconds(5);
 pub const TRUST_EVERY: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
 /// A code outline older than this is no longer "in view".
 pub const OUTLINE_FRESH: Duration = Duration::from_millis(700);
+/// Below this size the screen cannot show a traveller safely: decisions are blocked.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
 /// Decisions kept for the history overlay.
 pub const HISTORY_LEN: usize = 50;
+/// A decision's confirmation stays on screen at least this long before another traveller
+/// can take its place.
+pub const CONFIRM_FOR: chrono::TimeDelta = chrono::TimeDelta::milliseconds(1500);
+/// Decision keys are ignored this long after the traveller on screen changed: a double tap
+/// meant for the last traveller must not decide about the next.
+pub const DECISION_LOCK: chrono::TimeDelta = chrono::TimeDelta::milliseconds(500);
 
 /// The lane this console serves.
 #[derive(Debug, Clone)]
@@ -92,6 +102,10 @@ pub struct ReasonForm {
     pub note: String,
     pub on_note: bool,
     pub error: bool,
+    /// Approving over checks: the checks overridden, named in the dialog and the record.
+    pub overridden: Vec<CheckId>,
+    /// Approving over checks: the reason and note are given, the second confirmation asked.
+    pub confirming: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,7 +114,7 @@ pub enum Dialog {
     History,
     Flag(ReasonForm),
     Escalate(ReasonForm),
-    /// Approve over a failed or unknown check: the reason is the note.
+    /// Approve over a failed or unknown check: a reason code, a note, a second confirmation.
     Override(ReasonForm),
     ConfirmQuit,
 }
@@ -171,6 +185,8 @@ pub struct State {
     pub notice: Option<Notice>,
     /// What happened that the modes have not seen yet (drained by `Desk::update`).
     pub facts: Vec<Fact>,
+    /// The terminal's size in cells, when known.
+    pub screen: Option<(u16, u16)>,
     pub next_request: u64,
     /// Prefix of this run's decision ids (random per start), so ids never repeat.
     pub session: String,
@@ -206,6 +222,7 @@ impl State {
             outbox_waiting: 0,
             notice: None,
             facts: Vec::new(),
+            screen: None,
             next_request: 1,
             session,
             decisions_made: 0,
@@ -216,5 +233,33 @@ impl State {
     /// The traveller on screen has no decision yet.
     pub fn undecided(&self) -> bool {
         self.current.as_ref().is_some_and(|p| p.decision.is_none())
+    }
+
+    /// When the traveller on screen may give way to another: at once when there is none,
+    /// never while undecided, and [`CONFIRM_FOR`] after their decision.
+    pub fn free_at(&self) -> Option<DateTime<Utc>> {
+        match &self.current {
+            None => Some(self.now),
+            Some(p) => p.decision.as_ref().map(|d| d.at + CONFIRM_FOR),
+        }
+    }
+
+    /// Another traveller may take the screen now.
+    pub fn free(&self) -> bool {
+        let deciding = self.dialog.as_ref().is_some_and(Dialog::is_decision);
+        !deciding && self.free_at().is_some_and(|at| at <= self.now)
+    }
+
+    /// The terminal is too small to show a traveller safely.
+    pub fn too_small(&self) -> bool {
+        self.screen
+            .is_some_and(|(w, h)| w < MIN_WIDTH || h < MIN_HEIGHT)
+    }
+
+    /// The traveller on screen came less than [`DECISION_LOCK`] ago.
+    pub fn decision_locked(&self) -> bool {
+        self.current
+            .as_ref()
+            .is_some_and(|p| self.now < p.read_at + DECISION_LOCK)
     }
 }

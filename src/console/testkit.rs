@@ -146,7 +146,8 @@ pub fn state(direction: Direction, lang: Lang, issuer: &TestIssuer) -> State {
 }
 
 /// Presents `traveller` to the console and answers its effects as the service would:
-/// the verification, then the portrait. Returns the effects that were not answered.
+/// the verification, then the portrait; then lets the moment pass in which decision keys
+/// are ignored (an officer looks before deciding). Returns the effects not answered.
 pub fn present(
     state: &mut State,
     issuer: &TestIssuer,
@@ -178,6 +179,7 @@ pub fn present(
             other => left.push(other),
         }
     }
+    state.now = at + super::state::DECISION_LOCK;
     left
 }
 

@@ -32,10 +32,13 @@ pub enum Role {
     DialogBg,
     Outline,
     Notice,
+    /// The background the theme is made for: the screen is painted with it, and contrast
+    /// is checked against it.
+    Background,
 }
 
 impl Role {
-    pub const ALL: [Role; 17] = [
+    pub const ALL: [Role; 18] = [
         Role::Text,
         Role::Muted,
         Role::Title,
@@ -53,6 +56,7 @@ impl Role {
         Role::DialogBg,
         Role::Outline,
         Role::Notice,
+        Role::Background,
     ];
 
     pub fn name(self) -> &'static str {
@@ -74,13 +78,14 @@ impl Role {
             Role::DialogBg => "dialog-bg",
             Role::Outline => "outline",
             Role::Notice => "notice",
+            Role::Background => "background",
         }
     }
 
     /// The role used when a theme leaves this one out; `None` for the terminal's default.
     pub fn fallback(self) -> Option<Role> {
         match self {
-            Role::Text | Role::HeaderBg => None,
+            Role::Text | Role::HeaderBg | Role::Background => None,
             Role::Muted | Role::Accent | Role::Pass | Role::Warn | Role::Fail | Role::Unknown => {
                 Some(Role::Text)
             }
@@ -124,6 +129,10 @@ pub enum ThemeError {
     Read { path: PathBuf, message: String },
     #[error("unknown theme {name:?}: use one of {known}, or the path of a theme file (.toml)")]
     Unknown { name: String, known: String },
+    #[error(
+        "{origin}: too little contrast to read at a lane: {problems}. Change the colours named (WCAG asks 4.5:1 for text, 3:1 for bold status)."
+    )]
+    Contrast { origin: String, problems: String },
 }
 
 #[derive(Debug, Deserialize)]
@@ -301,9 +310,17 @@ impl Theme {
         if self.monochrome {
             return Style::new().add_modifier(Modifier::REVERSED);
         }
-        Style::new()
-            .fg(self.color(Role::HeaderBg).pick_contrast())
-            .bg(self.color(Role::Selection))
+        let bg = self.color(Role::Selection);
+        Style::new().fg(readable_on(bg)).bg(bg)
+    }
+
+    /// The whole screen's style: the theme's background (the terminal's own when the
+    /// theme names none, and always without colour).
+    pub fn base(&self) -> Style {
+        match self.colors.get(&Role::Background) {
+            Some(bg) if !self.monochrome => Style::new().bg(*bg).fg(self.color(Role::Text)),
+            _ => Style::new(),
+        }
     }
 
     pub fn dialog(&self) -> Style {
@@ -316,18 +333,16 @@ impl Theme {
     }
 }
 
-trait Contrast {
-    fn pick_contrast(self) -> Color;
-}
-
-impl Contrast for Color {
-    /// Text on a selection bar: the header background is dark in dark themes and light in
-    /// light ones, the opposite of the selection colour.
-    fn pick_contrast(self) -> Color {
-        match self {
-            Color::Reset => Color::Black,
-            c => c,
-        }
+/// Black or white, whichever reads better on `bg` (a selection, a verdict bar).
+pub fn readable_on(bg: Color) -> Color {
+    use super::contrast::{ratio, rgb};
+    let Some(bg) = rgb(bg) else {
+        return Color::Reset;
+    };
+    if ratio((0, 0, 0), bg) >= ratio((255, 255, 255), bg) {
+        Color::Black
+    } else {
+        Color::White
     }
 }
 
@@ -362,14 +377,34 @@ fn resolve(
 }
 
 /// Checks a theme file, or every built-in theme when `path` is `None`.
+/// Checks a theme file, or every built-in theme when `path` is `None`: it must load, and
+/// every text role must stand out from the background it is drawn on (WCAG contrast).
 pub fn check(path: Option<&Path>) -> Vec<Result<String, ThemeError>> {
-    match path {
-        Some(p) => vec![Theme::load(p).map(|t| t.name)],
+    let loaded: Vec<(String, Result<Theme, ThemeError>)> = match path {
+        Some(p) => vec![(p.display().to_string(), Theme::load(p))],
         None => BUILT_IN
             .iter()
-            .map(|(n, text)| Theme::parse(text, &format!("themes/{n}.toml")).map(|t| t.name))
+            .map(|(n, text)| {
+                let origin = format!("themes/{n}.toml");
+                (origin.clone(), Theme::parse(text, &origin))
+            })
             .collect(),
-    }
+    };
+    loaded
+        .into_iter()
+        .map(|(origin, theme)| {
+            let theme = theme?;
+            let problems = super::contrast::problems(&theme);
+            if problems.is_empty() {
+                return Ok(theme.name);
+            }
+            let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            Err(ThemeError::Contrast {
+                origin,
+                problems: list.join("; "),
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -387,7 +422,7 @@ mod tests {
                 r = next;
             }
             assert!(
-                matches!(r, Role::Text | Role::HeaderBg),
+                matches!(r, Role::Text | Role::HeaderBg | Role::Background),
                 "{role:?} ends at {r:?}"
             );
         }

@@ -89,6 +89,7 @@ reasons! {
     ReferralReason {
         WatchList = "watch-list", ["Watch-list alert", "布控预警", "布控預警"];
         ForgedCode = "forged-code", ["Forged or replayed code", "伪造或重复使用的二维码", "偽造或重複使用的二維碼"];
+        Card = "card", ["E-card revoked, suspended or lost", "电子证卡已吊销、暂停或挂失", "電子證卡已吊銷、暫停或掛失"];
         Identity = "identity", ["Identity in doubt", "身份存疑", "身份存疑"];
         Documents = "documents", ["Documents invalid or inconsistent", "证件无效或不一致", "證件無效或不一致"];
         Overstay = "overstay", ["Overstay or stay conditions", "逾期逗留", "逾期逗留"];
@@ -97,27 +98,55 @@ reasons! {
 }
 
 impl ReferralReason {
-    /// The referral reason the checks point to: a watch-list hit first, then a forged or
-    /// replayed code, then a document failure; else identity.
+    /// The referral reason the checks point to, the most serious first: a watch-list hit,
+    /// a forged or replayed code, a card that is not active, documents that disagree about
+    /// who the holder is, a document failure, an overstay; else identity in doubt.
     pub fn suggested(checks: &[Check]) -> ReferralReason {
         let failed = |pick: &dyn Fn(CheckId) -> bool| {
             checks
                 .iter()
                 .any(|c| c.outcome == Outcome::Fail && pick(c.id))
         };
-        if failed(&|id| id == CheckId::WatchList) {
-            ReferralReason::WatchList
-        } else if failed(&|id| matches!(id, CheckId::CodeSignature | CheckId::CodeNotReplayed)) {
-            ReferralReason::ForgedCode
-        } else if failed(&|id| {
-            matches!(
-                id,
-                CheckId::DocumentValid(_) | CheckId::DocumentNumber(_) | CheckId::RequiredDocument
-            )
-        }) {
-            ReferralReason::Documents
+        let order: [(&dyn Fn(CheckId) -> bool, ReferralReason); 7] = [
+            (&|id| id == CheckId::WatchList, ReferralReason::WatchList),
+            (
+                &|id| {
+                    matches!(
+                        id,
+                        CheckId::CodeSignature | CheckId::CodeNotReplayed | CheckId::Service
+                    )
+                },
+                ReferralReason::ForgedCode,
+            ),
+            (&|id| id == CheckId::CardActive, ReferralReason::Card),
+            (
+                &|id| id == CheckId::IdentityConsistent,
+                ReferralReason::Identity,
+            ),
+            (&|id| id.is_document(), ReferralReason::Documents),
+            (&|id| id == CheckId::StayLimit, ReferralReason::Overstay),
+            (&|id| id == CheckId::CodeFresh, ReferralReason::Other),
+        ];
+        order
+            .into_iter()
+            .find(|(pick, _)| failed(*pick))
+            .map_or(ReferralReason::Identity, |(_, reason)| reason)
+    }
+}
+
+impl FlagReason {
+    /// The flag reasons the checks point to: a document problem when a document, the
+    /// card or the identity fields failed. The officer can tick others or untick these.
+    pub fn suggested(checks: &[Check]) -> Vec<FlagReason> {
+        let document = checks.iter().any(|c| {
+            c.outcome == Outcome::Fail
+                && (c.id.is_document()
+                    || matches!(c.id, CheckId::CardActive | CheckId::IdentityConsistent))
+        });
+        if document {
+            vec![FlagReason::DocumentProblem]
         } else {
-            ReferralReason::Identity
+            vec![]
         }
     }
 }

@@ -16,3 +16,4 @@ pub mod replay;
 pub mod score;
 pub mod text;
 pub mod trust;
+pub mod verdict;

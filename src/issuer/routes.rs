@@ -281,7 +281,8 @@ async fn photo(State(issuer): State<Arc<Issuer>>, Path(id): Path<String>) -> Api
             format!("No holder {:?} is enrolled.", sanitize(&id)),
         )
     })?;
-    Ok(([(header::CONTENT_TYPE, "image/png")], bytes.to_vec()).into_response())
+    let kind = crate::fixtures::portrait_type(&bytes).unwrap_or("application/octet-stream");
+    Ok(([(header::CONTENT_TYPE, kind)], bytes.to_vec()).into_response())
 }
 
 async fn decide(

@@ -11,6 +11,9 @@ pub const COLS: u16 = 160;
 
 pub struct Pty {
     pub parser: Arc<Mutex<vt100::Parser>>,
+    /// Every byte the program wrote, for what a screen does not show (escape sequences).
+    #[allow(dead_code)]
+    pub raw: Arc<Mutex<Vec<u8>>>,
     pub child: Box<dyn Child + Send + Sync>,
     keys: Box<dyn Write + Send>,
     _master: Box<dyn MasterPty + Send>,
@@ -19,10 +22,15 @@ pub struct Pty {
 impl Pty {
     /// Starts `lanedesk ARGS` in a 160x45 terminal with HOME and XDG folders under `home`.
     pub fn lanedesk(args: &[&str], home: &std::path::Path) -> Pty {
+        Pty::lanedesk_sized(args, home, (COLS, ROWS))
+    }
+
+    /// The same in a terminal of `(cols, rows)`.
+    pub fn lanedesk_sized(args: &[&str], home: &std::path::Path, (cols, rows): (u16, u16)) -> Pty {
         let pair = native_pty_system()
             .openpty(PtySize {
-                rows: ROWS,
-                cols: COLS,
+                rows,
+                cols,
                 pixel_width: 0,
                 pixel_height: 0,
             })
@@ -38,9 +46,10 @@ impl Pty {
         cmd.env_remove("LANEDESK_LANE_TOKEN");
         let child = pair.slave.spawn_command(cmd).expect("lanedesk starts");
         drop(pair.slave);
-        let parser = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0)));
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
+        let raw = Arc::new(Mutex::new(Vec::new()));
         let mut reader = pair.master.try_clone_reader().unwrap();
-        let feed = parser.clone();
+        let (feed, record) = (parser.clone(), raw.clone());
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
@@ -48,11 +57,13 @@ impl Pty {
                     break;
                 }
                 feed.lock().unwrap().process(&buf[..n]);
+                record.lock().unwrap().extend_from_slice(&buf[..n]);
             }
         });
         let keys = pair.master.take_writer().unwrap();
         Pty {
             parser,
+            raw,
             child,
             keys,
             _master: pair.master,
@@ -77,6 +88,13 @@ impl Pty {
             );
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// A decision key, pressed as an officer would: after looking at the traveller (the
+    /// console ignores decision keys in the first half second a traveller is on screen).
+    pub fn decide(&mut self, keys: &str) {
+        std::thread::sleep(Duration::from_millis(700));
+        self.press(keys);
     }
 
     pub fn press(&mut self, keys: &str) {

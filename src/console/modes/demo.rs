@@ -256,6 +256,7 @@ mod tests {
         testkit::present(&mut desk.lane, &issuer, &testkit::traveller("T01"), 1);
         let effects = send(&mut desk, key('a'));
         assert!(effects.contains(&Effect::HidePhone), "{effects:?}");
+        desk.lane.now += crate::console::state::CONFIRM_FOR;
         testkit::present(&mut desk.lane, &issuer, &testkit::traveller("T02"), 2);
         assert_eq!(send(&mut desk, key('c')), vec![Effect::HidePhone]);
     }

@@ -23,31 +23,29 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let block = pane(L::Camera.get(lang), theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let [picture, hint] =
-        Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+    // A failure's message wraps over up to three lines rather than being cut.
+    let hint_lines = if state.camera.failure.is_some() { 3 } else { 1 };
+    let [picture, hint_area] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(hint_lines)]).areas(inner);
     let cam = &state.camera;
-    let (hint_label, role) = if cam.failure.is_some() {
-        (L::HintCameraFailed, Role::Fail)
-    } else if cam.read_at.is_some_and(|t| state.now - t < READ_HINT_FOR)
-        || (cam.outline.is_some() && state.current.is_some())
-    {
-        (L::HintRead, Role::Pass)
-    } else if cam.outline.is_some() {
-        (L::HintHoldStill, Role::Warn)
-    } else {
-        (L::HintHoldUp, Role::Muted)
-    };
+    let (hint_label, role) = hint(state);
     let mut hint_text = hint_label.get(lang).to_owned();
     if let Some(failure) = &cam.failure {
         hint_text = format!("{hint_text}: {failure}");
     }
     frame.render_widget(
-        Paragraph::new(Line::styled(hint_text, theme.fg(role))),
-        hint,
+        Paragraph::new(Line::styled(hint_text, theme.fg(role))).wrap(Wrap { trim: true }),
+        hint_area,
     );
     match &cam.preview {
         Some(preview) => {
-            let outline = cam.outline.map(|quad| (quad, theme.color(Role::Outline)));
+            // A code read is outlined in the pass colour; one only seen, in the outline's.
+            let outline_role = if role == Role::Pass {
+                Role::Pass
+            } else {
+                Role::Outline
+            };
+            let outline = cam.outline.map(|quad| (quad, theme.color(outline_role)));
             draw_preview(
                 frame.buffer_mut(),
                 picture,
@@ -61,6 +59,34 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 .wrap(Wrap { trim: true }),
             picture,
         ),
+    }
+}
+
+/// The camera as one line, while a traveller is on screen: its state and whether the
+/// traveller's code is (still) in view.
+pub fn draw_status_line(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let lang = state.lang;
+    let (hint, role) = hint(state);
+    let mut text = format!("{} · {}", L::Camera.get(lang), hint.get(lang));
+    if let Some(failure) = &state.camera.failure {
+        text = format!("{text}: {failure}");
+    }
+    frame.render_widget(Paragraph::new(Line::styled(text, theme.fg(role))), area);
+}
+
+/// What the camera sees, in a few words, and the role to draw them in.
+fn hint(state: &State) -> (L, Role) {
+    let cam = &state.camera;
+    if cam.failure.is_some() {
+        (L::HintCameraFailed, Role::Fail)
+    } else if cam.read_at.is_some_and(|t| state.now - t < READ_HINT_FOR)
+        || (cam.outline.is_some() && state.current.is_some())
+    {
+        (L::HintRead, Role::Pass)
+    } else if cam.outline.is_some() {
+        (L::HintHoldStill, Role::Warn)
+    } else {
+        (L::HintHoldUp, Role::Muted)
     }
 }
 

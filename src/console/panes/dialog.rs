@@ -8,16 +8,21 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use crate::console::desk::Desk;
 use crate::console::i18n::{L, Lang, pad};
-use crate::console::keymap::{ACTIONS, Command};
+use crate::console::keymap::Command;
 use crate::console::modes::training::Training;
-use crate::console::state::{Delivery, Dialog, ReasonForm, State};
+use crate::console::state::{DecisionRecord, Delivery, Dialog, ReasonForm, State};
 use crate::console::theme::{Role, Theme};
+use crate::domain::checks::{CheckId, Outcome};
 use crate::domain::credential::clock_time;
 use crate::domain::decision::{DecisionKind, FlagReason, ReferralReason};
+use crate::domain::text::sanitize;
+use crate::domain::verdict::OverrideReason;
 
 use super::{bold, pane};
 
-pub fn draw(frame: &mut Frame, screen: Rect, desk: &Desk, theme: &Theme) {
+/// Draws the open dialog: decisions dock in `dock` (over the identity and documents, never
+/// over the face or the checks), the others are centred on the screen.
+pub fn draw(frame: &mut Frame, screen: Rect, dock: Rect, desk: &Desk, theme: &Theme) {
     let state = &desk.lane;
     let lang = state.lang;
     if let Some(t) = desk.modes.training.as_ref().filter(|t| t.card_open) {
@@ -68,7 +73,40 @@ pub fn draw(frame: &mut Frame, screen: Rect, desk: &Desk, theme: &Theme) {
             50,
         ),
     };
-    draw_box(frame, screen, title.get(lang), lines, width, theme);
+    if dialog.is_decision() {
+        draw_docked(frame, dock, title.get(lang), lines, theme);
+    } else {
+        draw_box(frame, screen, title.get(lang), lines, width, theme);
+    }
+}
+
+/// A decision dialog filling the width of `dock`, from its top, with a bold outline.
+fn draw_docked(
+    frame: &mut Frame,
+    dock: Rect,
+    title: &str,
+    lines: Vec<Line<'static>>,
+    theme: &Theme,
+) {
+    let inner_width = usize::from(dock.width.saturating_sub(2)).max(1);
+    let rows: usize = lines
+        .iter()
+        .map(|l| l.width().div_ceil(inner_width).max(1))
+        .sum();
+    let height = (rows as u16 + 2).min(dock.height);
+    let area = Rect::new(dock.x, dock.y, dock.width, height);
+    frame.render_widget(Clear, area);
+    let block = pane(title, theme)
+        .style(theme.dialog())
+        .border_type(ratatui::widgets::BorderType::Double)
+        .border_style(bold(theme.fg(Role::Accent)));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .style(theme.dialog()),
+        area,
+    );
 }
 
 fn flag_labels(lang: Lang) -> Vec<&'static str> {
@@ -131,14 +169,9 @@ fn help_lines(desk: &Desk, theme: &Theme) -> Vec<Line<'static>> {
                 .iter()
                 .map(ToString::to_string)
                 .collect();
-            let name = ACTIONS
-                .iter()
-                .find(|(a, _, _)| a == c)
-                .map_or("", |(_, n, _)| n);
             Line::from(vec![
                 Span::styled(pad(&keys.join(" "), 14), bold(theme.fg(Role::Accent))),
-                Span::styled(pad(l.get(lang), 14), theme.fg(Role::Text)),
-                Span::styled(name.to_owned(), theme.fg(Role::Muted)),
+                Span::styled(l.get(lang), theme.fg(Role::Text)),
             ])
         })
         .collect();
@@ -156,7 +189,55 @@ fn help_lines(desk: &Desk, theme: &Theme) -> Vec<Line<'static>> {
             ]));
         }
     }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        L::Symbols.get(lang),
+        bold(theme.fg(Role::Title)),
+    ));
+    for pair in [
+        [
+            (Outcome::Pass, L::SymbolPass),
+            (Outcome::Warning, L::SymbolWarn),
+        ],
+        [
+            (Outcome::Fail, L::SymbolFail),
+            (Outcome::Unknown, L::SymbolUnknown),
+        ],
+    ] {
+        let mut legend = Vec::new();
+        for (outcome, word) in pair {
+            legend.push(super::outcome_mark(outcome, theme));
+            legend.push(Span::styled(
+                format!(" {}   ", word.get(lang)),
+                theme.fg(Role::Text),
+            ));
+        }
+        lines.push(Line::from(legend));
+    }
     lines
+}
+
+/// A decision's reasons in words: reason codes, overridden checks, override reasons.
+fn reasons_in_words(d: &DecisionRecord, lang: Lang) -> String {
+    let word = |code: &str| -> String {
+        if let Some(r) = FlagReason::parse(code).filter(|_| d.kind == DecisionKind::Flag) {
+            return r.label(lang).to_owned();
+        }
+        if let Some(r) = ReferralReason::parse(code).filter(|_| d.kind == DecisionKind::Escalate) {
+            return r.label(lang).to_owned();
+        }
+        if let Some(id) = CheckId::parse(code) {
+            return id.label(lang);
+        }
+        sanitize(code)
+    };
+    let mut words: Vec<String> = d.reasons.iter().map(|r| word(r)).collect();
+    if let Some(code) = &d.override_reason {
+        let why = OverrideReason::parse(code)
+            .map_or_else(|| sanitize(code), |r| r.label(lang).to_owned());
+        words.insert(0, format!("{}: {why}", L::Override.get(lang)));
+    }
+    lang.tidy(&words.join(lang.pick(", ", "、", "、")))
 }
 
 fn history_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
@@ -180,10 +261,7 @@ fn history_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
                 Delivery::Sent | Delivery::LocalOnly => "✔",
                 Delivery::NotRecorded => "✖",
             };
-            let mut reasons = d.reasons.join(", ");
-            if d.override_reason.is_some() {
-                reasons = format!("{} {reasons}", L::Override.get(lang));
-            }
+            let reasons = reasons_in_words(d, lang);
             Line::from(vec![
                 Span::styled(
                     format!("{}  ", clock_time(d.at.timestamp())),
@@ -259,12 +337,36 @@ fn note_line(form: &ReasonForm, lang: Lang, theme: &Theme) -> Line<'static> {
     ])
 }
 
+/// Approving over checks: which checks, a reason code, a note, then the second
+/// confirmation.
 fn override_lines(form: &ReasonForm, lang: Lang, theme: &Theme) -> Vec<Line<'static>> {
-    let mut lines = vec![
-        Line::styled(L::OverrideExplain.get(lang), theme.fg(Role::Warn)),
-        Line::raw(""),
-    ];
-    lines.extend(note_lines(form, L::NeedNote, lang, theme));
+    let mut lines = vec![Line::styled(
+        L::OverrideChecks.get(lang),
+        bold(theme.fg(Role::Warn)),
+    )];
+    for id in &form.overridden {
+        lines.push(Line::styled(
+            format!("  • {}", id.label(lang)),
+            theme.fg(Role::Warn),
+        ));
+    }
+    let reasons: Vec<&'static str> = OverrideReason::ALL.iter().map(|r| r.label(lang)).collect();
+    let mut form_part = form_lines(form, &reasons, false, L::OverrideReasonHeading, lang, theme);
+    if form.error {
+        // form_lines says a reason is missing; here it is the note.
+        form_part.pop();
+        form_part.push(Line::styled(
+            L::NeedNote.get(lang),
+            bold(theme.fg(Role::Fail)),
+        ));
+    }
+    lines.extend(form_part);
+    if form.confirming {
+        lines.push(Line::styled(
+            L::OverrideConfirm.get(lang),
+            bold(theme.fg(Role::Fail)).add_modifier(Modifier::REVERSED),
+        ));
+    }
     lines
 }
 
@@ -279,7 +381,28 @@ fn score_lines(training: &Training, lang: Lang, theme: &Theme) -> Vec<Line<'stat
         Some(DecisionKind::Escalate) => L::Escalate.get(lang),
         None => "—",
     };
+    // A traveller who should have been stopped comes first, whatever the score.
+    let verdict = if report.passed {
+        Line::styled(
+            format!("✔ {}", L::PassedSession.get(lang)),
+            bold(theme.fg(Role::Pass)),
+        )
+    } else {
+        Line::styled(
+            format!(
+                "✖ {}{}",
+                L::NotPassed.get(lang),
+                if report.critical > 0 {
+                    format!(" · {} {}", report.critical, L::Critical.get(lang))
+                } else {
+                    String::new()
+                }
+            ),
+            bold(theme.fg(Role::Fail)).add_modifier(Modifier::REVERSED),
+        )
+    };
     let mut lines = vec![
+        verdict,
         Line::styled(report.session.clone(), bold(theme.fg(Role::Title))),
         Line::from(vec![
             Span::styled(
@@ -321,6 +444,11 @@ fn score_lines(training: &Training, lang: Lang, theme: &Theme) -> Vec<Line<'stat
             StepResult::Wrong => ("✖", Role::Fail, L::Wrong),
             StepResult::MissedFailure => ("⚠", Role::Fail, L::MissedFailure),
             StepResult::NoDecision => ("?", Role::Unknown, L::NoDecisionMade),
+        };
+        let (mark, role) = if s.critical {
+            ("‼", Role::Fail)
+        } else {
+            (mark, role)
         };
         lines.push(Line::from(vec![
             Span::styled(format!("{:>2} {mark} ", s.step), bold(theme.fg(role))),

@@ -14,7 +14,7 @@ use crate::domain::clock::local_date;
 use crate::domain::documents::{Document, DocumentStatus, Endorsement};
 use crate::domain::text::sanitize;
 
-use super::{bold, label, pane, text};
+use super::{bold, pane, text};
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let lang = state.lang;
@@ -43,25 +43,32 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .max()
         .unwrap_or(0);
     let mut lines = Vec::new();
+    let compact = inner.width < 70;
     for (i, doc) in v.documents.iter().enumerate() {
         let selected = i == p.selected_doc;
         let revealed = p
             .reveal
             .is_some_and(|(d, until)| d == i && until > state.now);
         lines.push(document_line(
-            doc, selected, revealed, name_width, today, lang, theme,
+            doc,
+            (selected, revealed, compact),
+            name_width,
+            today,
+            lang,
+            theme,
         ));
         for e in &doc.endorsements {
-            lines.push(endorsement_line(e, today, inner.width < 100, lang, theme));
+            lines.extend(endorsement_lines(e, today, compact, lang, theme));
         }
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
+/// One document: `(selected, revealed, compact)` say how it is shown; compact drops the
+/// alignment padding and the word "until" so the date fits at 80 columns.
 fn document_line(
     doc: &Document,
-    selected: bool,
-    revealed: bool,
+    (selected, revealed, compact): (bool, bool, bool),
     name_width: usize,
     today: chrono::NaiveDate,
     lang: Lang,
@@ -99,7 +106,12 @@ fn document_line(
                 Role::Warn => "▲",
                 _ => "✔",
             };
-            (format!("{} {until}", L::Until.get(lang)), role, mark)
+            let text = if compact {
+                until.to_string()
+            } else {
+                format!("{} {until}", L::Until.get(lang))
+            };
+            (text, role, mark)
         }
     };
     let name_style = if selected {
@@ -112,7 +124,14 @@ fn document_line(
         Span::styled(pad(document_name(doc.kind, lang), name_width), name_style),
         Span::raw("  "),
         Span::styled(
-            pad(&number, 19),
+            pad(
+                &number,
+                if compact {
+                    unicode_width::UnicodeWidthStr::width(number.as_str()) + 2
+                } else {
+                    19
+                },
+            ),
             if revealed {
                 bold(theme.fg(Role::Warn))
             } else {
@@ -131,45 +150,69 @@ fn document_line(
     Line::from(spans)
 }
 
-fn endorsement_line(
+/// "↳ ✖ Hong Kong, individual visit (G)  2026-01-01 → 2026-06-10  1 trip left · stay up to
+/// 7 days": what is wrong is coloured (the dates when expired, the trips when used up).
+fn endorsement_lines(
     e: &Endorsement,
     today: chrono::NaiveDate,
     compact: bool,
     lang: Lang,
     theme: &Theme,
-) -> Line<'static> {
+) -> Vec<Line<'static>> {
     let left = e.trips.left(e.trips_used);
-    let valid_now = e.valid_from <= today && today <= e.valid_until;
-    let ok = valid_now && left != Some(0);
-    let (mark, role) = if ok {
+    let in_window = e.valid_from <= today && today <= e.valid_until;
+    let has_trips = left != Some(0);
+    let (mark, role) = if in_window && has_trips {
         ("✔", Role::Pass)
     } else {
         ("✖", Role::Fail)
     };
     let trips = match left {
-        Some(n) => n.to_string(),
+        Some(1) if lang == Lang::En => "1 trip left".to_owned(),
+        Some(n) => format!("{n} {}", L::TripsLeft.get(lang)),
         None => L::Unlimited.get(lang).to_owned(),
     };
-    Line::from(vec![
+    let dates_role = if in_window { Role::Text } else { Role::Fail };
+    let trips_role = if has_trips { Role::Text } else { Role::Fail };
+    let sep = lang.pick(", ", "，", "，");
+    let head = vec![
         Span::raw("   ↳ "),
         Span::styled(format!("{mark} "), bold(theme.fg(role))),
         text(
-            if compact {
-                format!("{} {:?}", region_name(e.destination, lang), e.kind)
-            } else {
-                format!(
-                    "{} {}",
-                    region_name(e.destination, lang),
-                    endorsement_name(e.kind, lang)
-                )
-            },
+            format!(
+                "{}{sep}{}",
+                region_name(e.destination, lang),
+                endorsement_name(e.kind, lang)
+            ),
             theme,
         ),
+    ];
+    let tail = vec![
+        Span::styled(
+            format!("{} → {}", e.valid_from, e.valid_until),
+            theme.fg(dates_role),
+        ),
         Span::raw("  "),
-        text(format!("{} → {}", e.valid_from, e.valid_until), theme),
-        Span::raw("  "),
-        label(L::TripsLeft, lang, theme),
-        Span::styled(format!(" {trips}"), theme.fg(role)),
-        Span::styled(format!("  ≤{}d", e.max_stay_days), theme.fg(Role::Muted)),
-    ])
+        Span::styled(trips, theme.fg(trips_role)),
+        Span::styled(
+            format!(
+                " · {}",
+                L::StayUpTo
+                    .get(lang)
+                    .replace("{}", &e.max_stay_days.to_string())
+            ),
+            theme.fg(Role::Muted),
+        ),
+    ];
+    if compact {
+        // Two lines at 80 columns: what it is, then when, how many trips, how long.
+        let mut second = vec![Span::raw("       ")];
+        second.extend(tail);
+        vec![Line::from(head), Line::from(second)]
+    } else {
+        let mut one = head;
+        one.push(Span::raw("  "));
+        one.extend(tail);
+        vec![Line::from(one)]
+    }
 }

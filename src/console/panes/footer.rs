@@ -12,6 +12,7 @@ use crate::console::i18n::{L, Lang};
 use crate::console::keymap::Command;
 use crate::console::state::{Dialog, NoticeLevel, NoticeText, State};
 use crate::console::theme::{Role, Theme};
+use crate::domain::verdict::{Approval, Verdict, approval};
 
 pub fn draw_notice(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let Some(notice) = &state.notice else { return };
@@ -22,7 +23,7 @@ pub fn draw_notice(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) 
     };
     let text = match &notice.text {
         NoticeText::Label(l) => l.get(state.lang).to_owned(),
-        NoticeText::LabelWith(l, s) => format!("{} {s}", l.get(state.lang)),
+        NoticeText::LabelWith(l, s) => state.lang.tidy(&format!("{} {s}", l.get(state.lang))),
         NoticeText::Plain(s) => s.clone(),
     };
     frame.render_widget(
@@ -67,11 +68,21 @@ pub fn hints(desk: &Desk) -> Vec<(String, L)> {
     let mut out = Vec::new();
     match &state.current {
         Some(p) if p.decision.is_none() => {
-            if !p.in_progress() {
+            // A is not offered for a hard stop; E comes first when it is the suggestion.
+            let escalate_first = !p.in_progress()
+                && matches!(Verdict::of(&p.checks), Verdict::Escalate | Verdict::Refused);
+            let may_approve =
+                !p.in_progress() && !matches!(approval(&p.checks), Approval::Forbidden(_));
+            if escalate_first {
+                out.push(key(Command::Escalate, L::Escalate));
+            }
+            if may_approve {
                 out.push(key(Command::Approve, L::Approve));
             }
             out.push(key(Command::Flag, L::Flag));
-            out.push(key(Command::Escalate, L::Escalate));
+            if !escalate_first {
+                out.push(key(Command::Escalate, L::Escalate));
+            }
             if p.verification().is_some_and(|v| !v.documents.is_empty()) {
                 out.push(key(Command::Reveal, L::Reveal));
             }

@@ -124,7 +124,7 @@ fn status_spans(state: &State, theme: &Theme, lang: Lang, short: bool) -> Vec<Sp
         Some(t) => format!(
             "{} {}",
             trust_label.get(lang),
-            age(state.now.timestamp() - t.fetched_at)
+            lang.ago(state.now.timestamp() - t.fetched_at)
         ),
         None => format!("{} {}", trust_label.get(lang), L::TrustNone.get(lang)),
     };
@@ -155,16 +155,6 @@ fn status_spans(state: &State, theme: &Theme, lang: Lang, short: bool) -> Vec<Sp
         ));
     }
     spans
-}
-
-/// "42 s", "3 min", "2 h": how old something is, briefly.
-pub fn age(seconds: i64) -> String {
-    let s = seconds.max(0);
-    match s {
-        0..60 => format!("{s} s"),
-        60..3600 => format!("{} min", s / 60),
-        _ => format!("{} h", s / 3600),
-    }
 }
 
 /// "Lo Wu" for "Lo Wu / Luohu": the first of a checkpoint's names.

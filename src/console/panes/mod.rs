@@ -6,7 +6,9 @@ pub mod dialog;
 pub mod documents;
 pub mod footer;
 pub mod header;
+pub mod portrait;
 pub mod traveller;
+pub mod verdict;
 
 use ratatui::style::{Modifier, Style};
 use ratatui::text::Span;

@@ -28,8 +28,8 @@ pub(super) fn on_code(state: &mut State, text: String) -> Vec<Effect> {
     if state.current.as_ref().is_some_and(|p| p.code == text) {
         return vec![];
     }
-    let busy = state.undecided() || state.dialog.as_ref().is_some_and(Dialog::is_decision);
-    if busy {
+    // A traveller undecided, or decided a moment ago, keeps the screen: the code waits.
+    if !state.free() {
         state.pending_code = Some(text);
         notify(
             state,
@@ -39,6 +39,21 @@ pub(super) fn on_code(state: &mut State, text: String) -> Vec<Effect> {
         return vec![];
     }
     begin(state, text)
+}
+
+/// A code that waited takes the screen once the traveller on it is decided and their
+/// confirmation has been shown long enough.
+pub(super) fn release_pending(state: &mut State) -> Vec<Effect> {
+    if state.pending_code.is_none() || !state.free() {
+        return vec![];
+    }
+    if let Some(p) = state.current.take() {
+        state.facts.push(Fact::Cleared(Box::new(p)));
+    }
+    match state.pending_code.take() {
+        Some(code) => begin(state, code),
+        None => vec![],
+    }
 }
 
 /// A new traveller: the code verified offline, then (unless refused) sent to the service.

@@ -4,8 +4,8 @@ use crate::console::effect::Effect;
 use crate::console::i18n::L;
 use crate::console::keymap::Command;
 use crate::console::state::*;
-use crate::domain::checks::approval_needs_override;
-use crate::domain::decision::{DecisionKind, ReferralReason};
+use crate::domain::decision::{DecisionKind, FlagReason, ReferralReason};
+use crate::domain::verdict::{Approval, OverrideReason, approval};
 
 use super::{clear, decide::decide, notify};
 
@@ -13,13 +13,23 @@ pub(super) fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
     match command {
         Command::Approve => approve(state),
         Command::Flag => {
-            if state.undecided() {
-                state.dialog = Some(Dialog::Flag(ReasonForm::default()));
+            if let Some(p) = deciding(state) {
+                // Reasons the checks point to are ticked already; the officer can untick.
+                let chosen: Vec<usize> = FlagReason::suggested(&p.checks)
+                    .iter()
+                    .map(|r| r.index())
+                    .collect();
+                let cursor = chosen.first().copied().unwrap_or(0);
+                state.dialog = Some(Dialog::Flag(ReasonForm {
+                    cursor,
+                    chosen,
+                    ..Default::default()
+                }));
             }
             vec![]
         }
         Command::Escalate => {
-            if let Some(p) = state.current.as_ref().filter(|p| p.decision.is_none()) {
+            if let Some(p) = deciding(state) {
                 let cursor = ReferralReason::suggested(&p.checks).index();
                 state.dialog = Some(Dialog::Escalate(ReasonForm {
                     cursor,
@@ -59,8 +69,23 @@ pub(super) fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
     }
 }
 
+/// The undecided traveller a decision key may act on: none in the first moment after the
+/// screen changed (a double tap meant for the last traveller), and the officer is told.
+fn deciding(state: &mut State) -> Option<Presentation> {
+    let p = state
+        .current
+        .as_ref()
+        .filter(|p| p.decision.is_none())?
+        .clone();
+    if state.decision_locked() {
+        notify(state, NoticeText::Label(L::LookFirst), NoticeLevel::Warning);
+        return None;
+    }
+    Some(p)
+}
+
 fn approve(state: &mut State) -> Vec<Effect> {
-    let Some(p) = state.current.as_ref().filter(|p| p.decision.is_none()) else {
+    let Some(p) = deciding(state) else {
         return vec![];
     };
     if p.in_progress() {
@@ -71,14 +96,37 @@ fn approve(state: &mut State) -> Vec<Effect> {
         );
         return vec![];
     }
-    if approval_needs_override(&p.checks) {
-        state.dialog = Some(Dialog::Override(ReasonForm {
-            on_note: true,
-            ..Default::default()
-        }));
-        return vec![];
+    match approval(&p.checks) {
+        Approval::Allowed => decide(state, DecisionKind::Approve, vec![], String::new(), None),
+        Approval::Override(overridden) => {
+            let cursor = OverrideReason::suggested(&overridden, &p.checks).index();
+            state.dialog = Some(Dialog::Override(ReasonForm {
+                cursor,
+                overridden,
+                ..Default::default()
+            }));
+            vec![]
+        }
+        Approval::Forbidden(stops) => {
+            // Not at first line: say which checks stop it, and what to press instead.
+            let lang = state.lang;
+            let names: Vec<String> = stops.iter().map(|id| id.label(lang)).collect();
+            let keys = format!(
+                "{} {} · {} {}",
+                state.keymap.label(Command::Escalate),
+                L::Escalate.get(lang),
+                state.keymap.label(Command::Flag),
+                L::Flag.get(lang)
+            );
+            let text = format!("{}{} {keys}", names.join(", "), lang.pick(".", "。", "。"));
+            notify(
+                state,
+                NoticeText::LabelWith(L::CannotApprove, text),
+                NoticeLevel::Error,
+            );
+            vec![]
+        }
     }
-    decide(state, DecisionKind::Approve, vec![], String::new(), None)
 }
 
 fn select(state: &mut State, next: bool) {

@@ -5,13 +5,14 @@ use crate::api::DecisionRequest;
 use crate::console::effect::Effect;
 use crate::console::keymap::{Key, KeyCode};
 use crate::console::state::*;
-use crate::domain::checks::{self, Outcome};
+use crate::domain::checks;
 use crate::domain::credential::CardRef;
 use crate::domain::decision::{DecisionKind, FlagReason, ReferralReason};
 use crate::domain::text::sanitize;
+use crate::domain::verdict::{OverrideReason, Verdict};
 use crate::edges::audit::RecordedDecision;
 
-use super::{NOTE_MAX, begin};
+use super::NOTE_MAX;
 
 pub(super) fn decide(
     state: &mut State,
@@ -67,17 +68,14 @@ pub(super) fn decide(
         deliver: p.card.is_some(),
         not_passed: checks::not_passed(&p.checks),
         suggested: Some(checks::suggest(&p.checks).as_str().to_owned()),
+        verdict: Some(Verdict::of(&p.checks).wire().to_owned()),
     }));
     p.decision = Some(record.clone());
     p.reveal = None;
     state.facts.push(Fact::Decided(Box::new(p.clone())));
     state.history.push_front(record);
     state.history.truncate(HISTORY_LEN);
-    let mut effects = vec![effect];
-    if let Some(code) = state.pending_code.take() {
-        effects.extend(begin(state, code));
-    }
-    effects
+    vec![effect]
 }
 
 pub(super) fn dialog_key(state: &mut State, dialog: Dialog, key: Key) -> Vec<Effect> {
@@ -89,6 +87,12 @@ pub(super) fn dialog_key(state: &mut State, dialog: Dialog, key: Key) -> Vec<Eff
                 KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {}
                 _ => state.dialog = Some(Dialog::ConfirmQuit),
             }
+            vec![]
+        }
+        // Esc at the second confirmation goes back to the form; elsewhere it cancels.
+        Dialog::Override(mut form) if key.code == KeyCode::Esc && form.confirming => {
+            form.confirming = false;
+            state.dialog = Some(Dialog::Override(form));
             vec![]
         }
         Dialog::Flag(_) | Dialog::Escalate(_) | Dialog::Override(_) if key.code == KeyCode::Esc => {
@@ -105,9 +109,8 @@ fn form_key(state: &mut State, mut d: Dialog, key: Key) -> Vec<Effect> {
     let n = match &d {
         Dialog::Flag(_) => FlagReason::ALL.len(),
         Dialog::Escalate(_) => ReferralReason::ALL.len(),
-        _ => 0,
+        _ => OverrideReason::ALL.len(),
     };
-    let is_override = matches!(d, Dialog::Override(_));
     let is_flag = matches!(d, Dialog::Flag(_));
     let (Dialog::Flag(form) | Dialog::Escalate(form) | Dialog::Override(form)) = &mut d else {
         state.dialog = Some(d);
@@ -117,12 +120,12 @@ fn form_key(state: &mut State, mut d: Dialog, key: Key) -> Vec<Effect> {
     if key.code == KeyCode::Enter {
         return submit(state, d);
     }
-    if key.ctrl {
+    if key.ctrl || form.confirming {
         state.dialog = Some(d);
         return vec![];
     }
     match key.code {
-        KeyCode::Tab | KeyCode::BackTab if !is_override => form.on_note = !form.on_note,
+        KeyCode::Tab | KeyCode::BackTab => form.on_note = !form.on_note,
         KeyCode::Backspace if form.on_note => {
             form.note.pop();
         }
@@ -190,25 +193,28 @@ fn submit(state: &mut State, dialog: Dialog) -> Vec<Effect> {
             )
         }
         Dialog::Override(mut form) => {
-            let reason = form.note.trim().to_owned();
-            if reason.is_empty() {
+            let note = form.note.trim().to_owned();
+            if note.is_empty() {
                 form.error = true;
+                form.on_note = true;
                 state.dialog = Some(Dialog::Override(form));
                 return vec![];
             }
-            let overridden: Vec<String> = state
-                .current
-                .iter()
-                .flat_map(|p| &p.checks)
-                .filter(|c| matches!(c.outcome, Outcome::Fail | Outcome::Unknown))
-                .map(|c| c.id.wire())
-                .collect();
+            if !form.confirming {
+                // The second confirmation: the officer reads which checks they override.
+                form.confirming = true;
+                state.dialog = Some(Dialog::Override(form));
+                return vec![];
+            }
+            let all = OverrideReason::ALL;
+            let reason = all[form.cursor.min(all.len() - 1)];
+            let overridden = form.overridden.iter().map(|id| id.wire()).collect();
             decide(
                 state,
                 DecisionKind::Approve,
                 overridden,
-                String::new(),
-                Some(reason),
+                note,
+                Some(reason.wire().to_owned()),
             )
         }
         other => {

@@ -17,6 +17,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::text::sanitize;
 
 use super::effect::Effect;
+use super::i18n::L;
 use super::keymap::Key;
 use super::msg::Msg;
 use super::state::*;
@@ -34,9 +35,20 @@ pub fn start(_state: &State) -> Vec<Effect> {
 
 pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
     state.now = now;
+    let mut effects = apply(state, msg);
+    effects.extend(codes::release_pending(state));
+    effects
+}
+
+fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
+    let now = state.now;
     match msg {
         Msg::Key(key) => on_key(state, key),
-        Msg::Resized | Msg::Demo(_) | Msg::Training(_) => vec![],
+        Msg::Resized { width, height } => {
+            state.screen = Some((width, height));
+            vec![]
+        }
+        Msg::Demo(_) | Msg::Training(_) => vec![],
         Msg::Tick => on_tick(state),
         Msg::CodeRead { text } => {
             state.camera.read_at = Some(now);
@@ -96,6 +108,14 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
 }
 
 fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
+    if state.too_small() && blocked_when_small(state, key) {
+        notify(
+            state,
+            NoticeText::Label(L::DecisionKeysBlocked),
+            NoticeLevel::Error,
+        );
+        return vec![];
+    }
     if let Some(dialog) = state.dialog.take() {
         return decide::dialog_key(state, dialog, key);
     }
@@ -103,6 +123,19 @@ fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
         Some(command) => commands::on_command(state, command),
         None => vec![],
     }
+}
+
+/// On a screen too small to show the traveller, only keys that decide nothing work:
+/// quitting, help, the language, and leaving a dialog.
+fn blocked_when_small(state: &State, key: Key) -> bool {
+    use super::keymap::{Command, KeyCode};
+    if state.dialog.as_ref().is_some_and(Dialog::is_decision) {
+        return key.code != KeyCode::Esc;
+    }
+    matches!(
+        state.keymap.command(key),
+        Some(Command::Approve | Command::Flag | Command::Escalate | Command::Reveal)
+    )
 }
 
 fn on_tick(state: &mut State) -> Vec<Effect> {

@@ -4,6 +4,7 @@ pub(super) use std::time::Duration;
 
 pub(super) use crate::api::DecisionReceipt;
 pub(super) use crate::console::effect::Effect;
+pub(super) use crate::console::i18n::L;
 pub(super) use crate::console::keymap::{Key, KeyCode};
 pub(super) use crate::console::msg::{Failure, Msg};
 pub(super) use crate::console::state::*;
@@ -13,6 +14,7 @@ pub(super) use crate::domain::checks::{CodeFacts, Outcome};
 pub(super) use crate::domain::credential::CredentialError;
 pub(super) use crate::domain::decision::DecisionKind;
 pub(super) use crate::domain::lang::Lang;
+pub(super) use crate::domain::verdict::OverrideReason;
 
 pub(super) use super::update;
 
@@ -42,6 +44,11 @@ pub(super) fn outcome(state: &State, id: &str) -> Option<Outcome> {
         .iter()
         .find(|c| c.id.wire() == id)
         .map(|c| c.outcome)
+}
+
+/// The moment in which decision keys are ignored passes: the officer has looked.
+pub(super) fn look(state: &mut State) {
+    state.now += DECISION_LOCK;
 }
 
 pub(super) fn unreachable() -> Failure {
@@ -245,6 +252,7 @@ fn an_unreachable_service_leaves_the_checks_unknown_and_marks_the_console_offlin
     assert_eq!(outcome(&state, "service"), Some(Outcome::Unknown));
     assert_eq!(outcome(&state, "code-not-replayed"), Some(Outcome::Unknown));
     // The officer can still decide; approving needs an override.
+    look(&mut state);
     send(&mut state, key('a'));
     assert!(matches!(state.dialog, Some(Dialog::Override(_))));
     // Offline since the first failure, not the latest.

@@ -3,33 +3,77 @@
 use super::tests::*;
 
 #[test]
-fn approving_over_a_failed_check_needs_a_reason_and_is_recorded_as_an_override() {
+fn a_hard_stop_cannot_be_approved_and_the_officer_is_told_why() {
     let (mut state, issuer) = setup();
     let t = testkit::traveller("T01");
-    send(
-        &mut state,
-        Msg::CodeRead {
-            text: issuer.forged(&t, testkit::now()),
-        },
-    );
+    let forged = issuer.forged(&t, testkit::now());
+    send(&mut state, Msg::CodeRead { text: forged });
+    look(&mut state);
     assert!(send(&mut state, key('a')).is_empty());
-    assert!(matches!(state.dialog, Some(Dialog::Override(_))));
-    // No reason, no decision.
+    assert!(state.dialog.is_none(), "no override dialog for a hard stop");
+    let Some(Notice {
+        text: NoticeText::LabelWith(L::CannotApprove, why),
+        level: NoticeLevel::Error,
+        ..
+    }) = &state.notice
+    else {
+        panic!("{:?}", state.notice)
+    };
+    assert!(
+        why.contains("code signature") && why.contains("E escalate"),
+        "{why}"
+    );
+    // A revoked card and a watch-list hit are stopped the same way.
+    for id in ["T09", "T11"] {
+        let (mut state, issuer) = setup();
+        testkit::present(&mut state, &issuer, &testkit::traveller(id), 1);
+        assert!(send(&mut state, key('a')).is_empty(), "{id}");
+        assert!(state.current.as_ref().unwrap().decision.is_none(), "{id}");
+    }
+}
+
+#[test]
+fn approving_over_a_document_failure_takes_a_reason_code_a_note_and_a_second_confirmation() {
+    let (mut state, issuer) = setup();
+    testkit::present(&mut state, &issuer, &testkit::traveller("T07"), 1);
+    assert!(send(&mut state, key('a')).is_empty());
+    let Some(Dialog::Override(form)) = &state.dialog else {
+        panic!("{:?}", state.dialog)
+    };
+    let overridden: Vec<String> = form.overridden.iter().map(|id| id.wire()).collect();
+    assert!(
+        overridden.contains(&"document-valid/exit-entry-permit".to_owned()),
+        "{overridden:?}"
+    );
+    assert_eq!(
+        form.cursor,
+        OverrideReason::DocumentSeen.index(),
+        "preselected"
+    );
+    // No note, no decision.
     assert!(send(&mut state, named(KeyCode::Enter)).is_empty());
     let Some(Dialog::Override(form)) = &state.dialog else {
         panic!("dialog closed")
     };
-    assert!(form.error);
-    for c in "known courier".chars() {
+    assert!(form.error && form.on_note);
+    for c in "renewal receipt seen".chars() {
         send(&mut state, key(c));
     }
+    // The first Enter asks again; Esc goes back to the form, not out of it.
+    assert!(send(&mut state, named(KeyCode::Enter)).is_empty());
+    assert!(matches!(&state.dialog, Some(Dialog::Override(f)) if f.confirming));
+    send(&mut state, named(KeyCode::Esc));
+    assert!(matches!(&state.dialog, Some(Dialog::Override(f)) if !f.confirming));
+    send(&mut state, named(KeyCode::Enter));
     let effects = send(&mut state, named(KeyCode::Enter));
     let [Effect::Record(d)] = effects.as_slice() else {
         panic!("{effects:?}")
     };
     assert_eq!(d.request.decision, DecisionKind::Approve);
-    assert_eq!(d.request.override_reason.as_deref(), Some("known courier"));
-    assert_eq!(d.request.reasons, vec!["code-signature".to_owned()]);
+    assert_eq!(d.request.override_reason.as_deref(), Some("document-seen"));
+    assert_eq!(d.request.note, "renewal receipt seen");
+    assert_eq!(d.request.reasons, overridden);
+    assert_eq!(d.verdict.as_deref(), Some("review"));
     assert!(state.dialog.is_none());
     assert!(state.history[0].override_reason.is_some());
 }
@@ -96,10 +140,45 @@ fn a_code_read_while_a_traveller_is_undecided_waits_for_the_decision() {
     assert!(send(&mut state, Msg::CodeRead { text: next.clone() }).is_empty());
     assert_eq!(state.pending_code.as_deref(), Some(next.as_str()));
     assert_eq!(state.current.as_ref().unwrap().request, 1);
+    // Decided: the confirmation stays on screen; the waiting code does not take its place.
     let effects = send(&mut state, key('a'));
-    assert!(matches!(effects[0], Effect::Record(_)));
-    assert!(matches!(&effects[1], Effect::Verify { request: 2, body } if body.token == next));
+    assert!(matches!(effects[..], [Effect::Record(_)]), "{effects:?}");
+    assert_eq!(state.current.as_ref().unwrap().request, 1);
+    state.now += chrono::TimeDelta::milliseconds(1000);
+    send(&mut state, Msg::Tick);
+    assert_eq!(state.current.as_ref().unwrap().request, 1, "too soon");
+    // Once the confirmation has been seen long enough, the next traveller comes.
+    state.now += chrono::TimeDelta::milliseconds(600);
+    let effects = send(&mut state, Msg::Tick);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Verify { request: 2, body } if body.token == next)),
+        "{effects:?}"
+    );
     assert!(state.pending_code.is_none());
+    // And decision keys wait a moment for the officer to look at the new traveller.
+    assert!(send(&mut state, key('a')).is_empty());
+    assert_eq!(
+        state.notice.as_ref().unwrap().text,
+        NoticeText::Label(L::LookFirst)
+    );
+}
+
+#[test]
+fn moving_on_takes_a_waiting_code_at_once() {
+    let (mut state, issuer) = setup();
+    testkit::present(&mut state, &issuer, &testkit::traveller("T01"), 1);
+    let next = issuer.code(&testkit::traveller("T02"), state.now, 2);
+    send(&mut state, Msg::CodeRead { text: next.clone() });
+    send(&mut state, key('a'));
+    let effects = send(&mut state, key('c'));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Verify { body, .. } if body.token == next)),
+        "{effects:?}"
+    );
 }
 
 #[test]
@@ -195,6 +274,7 @@ fn a_code_that_names_no_card_is_decided_at_this_lane_only() {
             text: "https://example.org/menu".into(),
         },
     );
+    look(&mut state);
     send(&mut state, key('e'));
     let effects = send(&mut state, named(KeyCode::Enter));
     let [Effect::Record(d)] = effects.as_slice() else {

@@ -8,6 +8,7 @@
 //! - `words.rs`: each finding as a sentence in English, Simplified and Traditional Chinese
 
 mod id;
+mod names;
 mod rules;
 mod words;
 
@@ -20,8 +21,8 @@ use super::holder::{Alert, AlertSeverity, CardStatus, Crossing, Holder};
 use super::text::sanitize;
 
 pub use id::CheckId;
+pub use names::{card_status_name, document_name, endorsement_name, region_name};
 pub use rules::required_documents;
-pub use words::{card_status_name, document_name, endorsement_name, region_name};
 
 /// A document expiring within this many days is a warning.
 pub const EXPIRY_WARNING_DAYS: i64 = 30;

@@ -1,56 +1,13 @@
 //! Each finding as a sentence an officer understands, in English, Simplified Chinese and
 //! Traditional Chinese; and the names of documents, regions and card states.
 
+use super::names::{card_status_name, document_name, region_name};
 use super::{Field, Finding};
 use crate::domain::checkpoint::Region;
 use crate::domain::credential::{CredentialError, clock_time};
-use crate::domain::documents::{DocumentKind, DocumentStatus, EndorsementType};
-use crate::domain::holder::{AlertSeverity, CardStatus};
+use crate::domain::documents::{DocumentKind, DocumentStatus};
+use crate::domain::holder::AlertSeverity;
 use crate::domain::lang::Lang;
-
-pub fn document_name(kind: DocumentKind, lang: Lang) -> &'static str {
-    match kind {
-        DocumentKind::ResidentId => lang.pick("Resident ID", "居民身份证", "居民身份證"),
-        DocumentKind::HomeReturnPermit => lang.pick(
-            "Home Return Permit",
-            "港澳居民来往内地通行证",
-            "港澳居民來往內地通行證",
-        ),
-        DocumentKind::ExitEntryPermit => {
-            lang.pick("Exit-Entry Permit", "往来港澳通行证", "往來港澳通行證")
-        }
-    }
-}
-
-pub fn region_name(region: Region, lang: Lang) -> &'static str {
-    match region {
-        Region::Mainland => lang.pick("mainland", "内地", "內地"),
-        Region::HongKong => lang.pick("Hong Kong", "香港", "香港"),
-        Region::Macau => lang.pick("Macau", "澳门", "澳門"),
-    }
-}
-
-pub fn endorsement_name(kind: EndorsementType, lang: Lang) -> &'static str {
-    use EndorsementType::*;
-    match kind {
-        G => lang.pick("G individual visit", "G 个人旅游", "G 個人旅遊"),
-        L => lang.pick("L group tour", "L 团队旅游", "L 團隊旅遊"),
-        S => lang.pick("S business", "S 商务", "S 商務"),
-        T => lang.pick("T visiting relatives", "T 探亲", "T 探親"),
-        Q => lang.pick("Q other", "Q 其他", "Q 其他"),
-        D => lang.pick("D stay", "D 逗留", "D 逗留"),
-        R => lang.pick("R talent", "R 人才", "R 人才"),
-    }
-}
-
-pub fn card_status_name(status: CardStatus, lang: Lang) -> &'static str {
-    match status {
-        CardStatus::Active => lang.pick("active", "有效", "有效"),
-        CardStatus::Suspended => lang.pick("suspended", "已暂停", "已暫停"),
-        CardStatus::Revoked => lang.pick("revoked", "已吊销", "已吊銷"),
-        CardStatus::ReportedLost => lang.pick("reported lost", "已挂失", "已掛失"),
-    }
-}
 
 impl Finding {
     /// The finding as a sentence for the officer.
@@ -59,11 +16,13 @@ impl Finding {
         match (lang, self) {
             // An alert's message is the service's own text: left as it was written.
             (Lang::En, _) | (_, Finding::Alert { .. }) => text,
-            // Chinese punctuation is full width and takes no space after it.
-            _ => text
-                .replace(": ", "：")
-                .replace("： ", "：")
-                .replace(", ", "，"),
+            // Chinese punctuation is full width, and no space stands next to Chinese.
+            _ => lang.tidy(
+                &text
+                    .replace(": ", "：")
+                    .replace("： ", "：")
+                    .replace(", ", "，"),
+            ),
         }
     }
 
@@ -202,16 +161,23 @@ impl Finding {
                     "簽發服務拒絕了該二維碼"
                 )
             ),
+            TrustListFresh { age_secs } if *age_secs < 60 => lang
+                .pick(
+                    "Trust list up to date, fetched just now.",
+                    "信任列表为最新，刚刚获取。",
+                    "信任列表為最新，剛剛獲取。",
+                )
+                .into(),
             TrustListFresh { age_secs } => format!(
                 "{} {}{}",
-                lang.pick("Trust list up to date, fetched", "信任列表为最新，获取于", "信任列表為最新，獲取於"),
-                age(*age_secs, lang),
-                lang.pick(" ago.", "前。", "前。")
+                lang.pick("Trust list up to date, fetched", "信任列表为最新，", "信任列表為最新，"),
+                lang.ago(*age_secs),
+                lang.pick(" ago.", "前获取。", "前獲取。")
             ),
             TrustListStale { age_secs } => format!(
                 "{} {} {}",
                 lang.pick("Trust list is", "信任列表已有", "信任列表已有"),
-                age(*age_secs, lang),
+                lang.ago(*age_secs),
                 lang.pick(
                     "old: a revoked key may still look trusted. Reconnect to refresh it.",
                     "未更新：已吊销的密钥可能仍被信任。请联网更新。",
@@ -357,15 +323,19 @@ impl Finding {
             PermitRegionMatches { region: r } => format!(
                 "{} {}",
                 lang.pick(
-                    "Home Return Permit issued for a resident of",
-                    "回乡证签发地区相符：",
-                    "回鄉證簽發地區相符："
+                    "Home Return Permit issued for a resident of".to_owned(),
+                    format!("{}签发地区相符：", doc(&DocumentKind::HomeReturnPermit)),
+                    format!("{}簽發地區相符：", doc(&DocumentKind::HomeReturnPermit)),
                 ),
                 region(r)
             ),
             PermitRegionMismatch { permit, residency } => format!(
                 "{} {} {} {}",
-                lang.pick("Home Return Permit is for", "回乡证签发给", "回鄉證簽發給"),
+                lang.pick(
+                    "Home Return Permit is for".to_owned(),
+                    format!("{}签发给", doc(&DocumentKind::HomeReturnPermit)),
+                    format!("{}簽發給", doc(&DocumentKind::HomeReturnPermit)),
+                ),
                 region(permit),
                 lang.pick(
                     "residents, but the holder lives in",
@@ -515,14 +485,5 @@ fn field_name(field: Field, lang: Lang) -> &'static str {
             "號碼中的出生日期",
         ),
         Field::IdNumberSex => lang.pick("number's sex digit", "号码中的性别位", "號碼中的性別位"),
-    }
-}
-
-/// "5 min", "3 h": how old something is.
-fn age(secs: i64, lang: Lang) -> String {
-    if secs < 3600 {
-        format!("{} {}", secs / 60, lang.pick("min", "分钟", "分鐘"))
-    } else {
-        format!("{} {}", secs / 3600, lang.pick("h", "小时", "小時"))
     }
 }

@@ -43,6 +43,9 @@ pub enum Event {
         not_passed: Vec<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
         suggested: Option<String>,
+        /// The verdict shown when the officer decided (not known for a `recovered` record).
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        verdict: Option<String>,
         decided_at: DateTime<Utc>,
         #[serde(skip_serializing_if = "std::ops::Not::not", default)]
         handoff: bool,
@@ -72,6 +75,8 @@ pub struct RecordedDecision {
     pub deliver: bool,
     pub not_passed: Vec<String>,
     pub suggested: Option<String>,
+    /// The verdict the officer was shown (`clear`, `review`, `escalate`, `refused`).
+    pub verdict: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -118,6 +123,7 @@ fn decision_event(d: &RecordedDecision, recovered: bool) -> Event {
         override_sha256: r.override_reason.as_deref().and_then(hash_text),
         not_passed: d.not_passed.clone(),
         suggested: d.suggested.clone(),
+        verdict: d.verdict.clone(),
         decided_at: r.decided_at,
         handoff: r.decision == DecisionKind::Escalate,
         recovered,
@@ -163,6 +169,7 @@ impl Recorder {
                     deliver: true,
                     not_passed: vec![],
                     suggested: None,
+                    verdict: None,
                 };
                 log.append(now, &decision_event(&d, true))?;
                 tracing::warn!(decision = %d.request.decision_id, "recorded a decision a crash kept out of the audit log");
@@ -212,6 +219,7 @@ impl Recorder {
             "note": r.note,
             "not_passed": d.not_passed,
             "suggested": d.suggested,
+            "verdict": d.verdict,
         });
         let path = self.handoff.join(format!("{}.json", r.decision_id));
         let tmp = self.handoff.join(format!(".{}.tmp", r.decision_id));
@@ -295,6 +303,7 @@ mod tests {
             deliver: true,
             not_passed: vec!["watch-list:fail".into()],
             suggested: Some("escalate".into()),
+            verdict: Some("escalate".into()),
         }
     }
 

@@ -15,7 +15,7 @@ use crate::console::desk::Desk;
 use crate::console::keymap::{Key, KeyCode};
 use crate::console::msg::{Msg, TrainingMsg};
 use crate::console::runner::EffectRunner;
-use crate::console::state::Dialog;
+use crate::console::state::{DECISION_LOCK, Dialog};
 use crate::domain::clock::{Clock, local_date};
 use crate::domain::decision::{DecisionKind, FlagReason, ReferralReason};
 
@@ -177,8 +177,9 @@ impl Headless {
                 return Ok(report.clone());
             }
             let Some((step, _)) = t.on_screen else {
-                // Nothing on screen: the clock moves on to the next step.
-                let wait = t.due - self.switchboard.clock.now();
+                // Nothing on screen: the clock moves on to when the next step can come.
+                let next = t.next_at(&self.desk.lane).unwrap_or(t.due);
+                let wait = next - self.desk.lane.now;
                 if wait > TimeDelta::zero() {
                     self.switchboard.clock.advance(wait);
                 }
@@ -198,36 +199,55 @@ impl Headless {
     /// Types a trainee's decision into the console, as an officer would, after the time it
     /// took (when the decisions file says).
     async fn decide(&mut self, d: &TraineeDecision) -> Result<(), String> {
-        match d.seconds {
-            Some(secs) => self
-                .switchboard
-                .clock
-                .advance(TimeDelta::milliseconds((secs * 1000.0) as i64)),
+        // The console ignores decision keys in the first moment a traveller is on screen.
+        let took = match d.seconds {
+            Some(secs) => TimeDelta::milliseconds((secs * 1000.0) as i64),
             None => {
                 if let Some(t) = self.desk.modes.training.as_mut() {
                     t.untimed.insert(d.step);
                 }
+                TimeDelta::zero()
             }
-        }
+        };
+        self.switchboard.clock.advance(took.max(DECISION_LOCK));
         match d.decision {
             DecisionKind::Approve => {
                 self.key(Key::char('a')).await;
                 if matches!(self.desk.lane.dialog, Some(Dialog::Override(_))) {
-                    let reason = d.override_reason.as_deref().unwrap_or("(no reason given)");
-                    self.type_text(reason).await;
+                    // The reason the console suggests stays picked; the note is typed, then
+                    // the override is confirmed a second time.
+                    let note = d.override_reason.as_deref().unwrap_or("(no reason given)");
+                    self.key(Key::plain(KeyCode::Tab)).await;
+                    self.type_text(note).await;
+                    self.key(Key::plain(KeyCode::Enter)).await;
                     self.key(Key::plain(KeyCode::Enter)).await;
                 }
             }
             DecisionKind::Flag => {
                 self.key(Key::char('f')).await;
-                for r in &d.reasons {
-                    let reason = FlagReason::parse(r)
-                        .ok_or_else(|| unknown(d.step, "flag reason", r, &FlagReason::known()))?;
-                    self.key(digit(reason.index())).await;
-                }
-                if d.reasons.is_empty() {
+                let mut wanted = d
+                    .reasons
+                    .iter()
+                    .map(|r| {
+                        FlagReason::parse(r)
+                            .map(FlagReason::index)
+                            .ok_or_else(|| unknown(d.step, "flag reason", r, &FlagReason::known()))
+                    })
+                    .collect::<Result<Vec<usize>, String>>()?;
+                if wanted.is_empty() {
                     // The console insists on a reason: "other" stands for none given.
-                    self.key(digit(FlagReason::Other.index())).await;
+                    wanted.push(FlagReason::Other.index());
+                }
+                // The console ticks the reasons the checks point to: the trainee's own
+                // reasons are exactly what is ticked when they confirm.
+                let ticked = match &self.desk.lane.dialog {
+                    Some(Dialog::Flag(form)) => form.chosen.clone(),
+                    _ => vec![],
+                };
+                for i in 0..FlagReason::ALL.len() {
+                    if ticked.contains(&i) != wanted.contains(&i) {
+                        self.key(digit(i)).await;
+                    }
                 }
             }
             DecisionKind::Escalate => {
@@ -252,6 +272,16 @@ impl Headless {
                 self.type_text(&d.note).await;
             }
             self.key(Key::plain(KeyCode::Enter)).await;
+        }
+        if self
+            .desk
+            .lane
+            .dialog
+            .as_ref()
+            .is_some_and(Dialog::is_decision)
+        {
+            // The console did not take it (a reason missing): the step stays undecided.
+            self.key(Key::plain(KeyCode::Esc)).await;
         }
         Ok(())
     }

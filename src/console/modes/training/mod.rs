@@ -26,7 +26,7 @@ use crate::console::effect::{Effect, Faults, TrainingEffect};
 use crate::console::keymap::Command;
 use crate::console::msg::TrainingMsg;
 use crate::console::presentation::Presentation;
-use crate::console::state::{Dialog, Fact, NoticeLevel, NoticeText, State};
+use crate::console::state::{Fact, NoticeLevel, NoticeText, State};
 use crate::console::update::notify;
 
 use report::{Report, StepReport, Taken, report};
@@ -81,6 +81,11 @@ impl Training {
         }
     }
 
+    /// When the next step can come: when it is due and the lane is free.
+    pub fn next_at(&self, lane: &State) -> Option<DateTime<Utc>> {
+        lane.free_at().map(|free| free.max(self.due))
+    }
+
     /// Which step of how many, for the header.
     pub fn progress(&self) -> (usize, usize) {
         (self.steps.len(), self.session.steps.len())
@@ -88,9 +93,9 @@ impl Training {
 
     /// Presents the next step when it is due and the lane is free.
     pub fn tick(&mut self, lane: &mut State) -> Vec<Effect> {
-        let busy = lane.undecided() || lane.dialog.as_ref().is_some_and(Dialog::is_decision);
-        // A step stays on until it is dealt with: its code may take a while to be read.
-        if self.paused || self.report.is_some() || busy || self.on_screen.is_some() {
+        // A step stays on until it is dealt with (its code may take a while to be read),
+        // and a decision's confirmation stays on screen a moment before the next comes.
+        if self.paused || self.report.is_some() || !lane.free() || self.on_screen.is_some() {
             return vec![];
         }
         if self.next >= self.session.steps.len() {

@@ -8,6 +8,10 @@ use crate::console::presentation::Presentation;
 use crate::domain::checks;
 use crate::domain::decision::DecisionKind;
 use crate::domain::score::{self, Given, StepResult, Wanted};
+use crate::domain::verdict::{Approval, approval};
+
+/// The share of steps decided right that passes a session (with no critical step).
+pub const PASS_MARK: f64 = 0.8;
 
 use super::session::{Present, Session, Step};
 
@@ -31,6 +35,10 @@ pub struct StepReport {
     /// and how long it took: an outage or a slow service shows here.
     pub service: Option<&'static str>,
     pub service_ms: Option<u64>,
+    /// A hard stop (a refused code, a card not active, a watch-list hit) that was approved
+    /// or left undecided: the traveller should have been stopped.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub critical: bool,
 }
 
 /// What the trainee did at a step: the decision, its reasons, whether it overrode a check.
@@ -55,7 +63,14 @@ impl StepReport {
             decision: taken.decision,
             reasons: taken.reasons.clone(),
         };
+        let hard_stop =
+            shown.is_some_and(|p| matches!(approval(&p.checks), Approval::Forbidden(_)));
+        let stopped = matches!(
+            taken.decision,
+            Some(DecisionKind::Flag | DecisionKind::Escalate)
+        );
         StepReport {
+            critical: hard_stop && !stopped,
             step: step.number,
             presented: describe(&step.present),
             expected: step.expect.decision,
@@ -79,6 +94,11 @@ impl StepReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub session: String,
+    /// False with any critical step, whatever the score; else the score reaches the pass
+    /// mark.
+    pub passed: bool,
+    /// Travellers with a hard stop who were approved or left undecided.
+    pub critical: usize,
     pub score: f64,
     pub right: usize,
     pub wrong: usize,
@@ -93,9 +113,13 @@ pub fn report(session: &Session, steps: Vec<StepReport>) -> Report {
     let results: Vec<StepResult> = steps.iter().map(|s| s.result).collect();
     let count = |r: StepResult| results.iter().filter(|x| **x == r).count();
     let times: Vec<f64> = steps.iter().filter_map(|s| s.seconds).collect();
+    let critical = steps.iter().filter(|s| s.critical).count();
+    let score = score::score(&results);
     Report {
         session: session.name.clone(),
-        score: score::score(&results),
+        passed: critical == 0 && score >= PASS_MARK,
+        critical,
+        score,
         right: count(StepResult::Right),
         wrong: count(StepResult::Wrong),
         missed_failures: count(StepResult::MissedFailure),

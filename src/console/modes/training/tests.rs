@@ -102,7 +102,11 @@ fn steps_come_when_due_and_when_the_lane_is_free_and_are_judged() {
     assert_eq!(training(&desk).steps[0].seconds, Some(32.0));
     assert_eq!(training(&desk).steps[0].service, Some("answered"));
     assert_eq!(training(&desk).steps[0].service_ms, Some(3));
-    // Step 2 was due 20 s after step 1 came: it comes as soon as step 1 is decided.
+    assert!(effects.contains(&Effect::HidePhone), "{effects:?}");
+    // Step 2 was due 20 s after step 1 came: it comes as soon as step 1's decision has
+    // been on screen long enough to be seen.
+    assert!(!presents_any(&effects), "{effects:?}");
+    let effects = at(&mut desk, 44, Msg::Tick);
     assert!(effects.contains(&faults(true, 5)), "{effects:?}");
     assert!(presents(&effects, 2), "{effects:?}");
     // Step 1's phone is put away before step 2's is shown, never after: presenting runs

@@ -1,143 +1,9 @@
-//! Every label the console shows, in English, Simplified and Traditional Chinese.
-//!
-//! Labels are an enum, so a missing translation is a compile error, not a blank on screen.
+//! The label table: every label in English, Simplified and Traditional Chinese.
 
-use unicode_width::UnicodeWidthStr;
-
-pub use crate::domain::lang::Lang;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum L {
-    Checkpoint,
-    Lane,
-    Officer,
-    Entry,
-    Exit,
-    EntryShort,
-    ExitShort,
-    OfflineShort,
-    Online,
-    Offline,
-    Connecting,
-    TrustList,
-    TrustNone,
-    TrustShort,
-    Fps,
-    Camera,
-    NoFrames,
-    HintHoldUp,
-    HintHoldStill,
-    HintRead,
-    HintCameraFailed,
-    Traveller,
-    NoTraveller,
-    WaitingForService,
-    LookupOffline,
-    LookupRefused,
-    LookupUnusable,
-    LookupWhatNow,
-    Name,
-    Sex,
-    Male,
-    Female,
-    BirthDate,
-    Residency,
-    Card,
-    Documents,
-    NoDocuments,
-    Number,
-    Valid,
-    Until,
-    LongTerm,
-    Endorsements,
-    TripsLeft,
-    Unlimited,
-    Checks,
-    NothingYet,
-    Suggested,
-    SuggestApprove,
-    SuggestReview,
-    SuggestEscalate,
-    Approve,
-    Flag,
-    Escalate,
-    Clear,
-    Reveal,
-    Help,
-    History,
-    Language,
-    Quit,
-    Select,
-    Close,
-    Confirm,
-    Cancel,
-    Toggle,
-    NextField,
-    Approved,
-    Flagged,
-    Escalated,
-    Recording,
-    RecordedWaiting,
-    RecordedSent,
-    NotRecorded,
-    RecordedLocal,
-    Outbox,
-    HandedOff,
-    FlagTitle,
-    EscalateTitle,
-    OverrideTitle,
-    OverrideExplain,
-    ReasonCodes,
-    ReferralReason,
-    Note,
-    NeedReason,
-    NeedNote,
-    QuitTitle,
-    QuitExplain,
-    Yes,
-    No,
-    HelpTitle,
-    HistoryTitle,
-    NoHistory,
-    PendingCode,
-    Revealed,
-    NothingToReplay,
-    ForgedCodeFor,
-    LastCodeAgain,
-    Override,
-    Demo,
-    DemoKeys,
-    DemoForged,
-    DemoReplay,
-    DemoNext,
-    Portrait,
-    NoPortrait,
-    Outline,
-    Age,
-    Years,
-    Refused,
-    Training,
-    Paused,
-    ScoreTitle,
-    Right,
-    Wrong,
-    MissedFailure,
-    NoDecisionMade,
-    PerTraveller,
-    TrainPause,
-    TrainSkip,
-    TrainRestart,
-    Expected,
-    Score,
-}
+use super::L;
 
 impl L {
-    pub fn get(self, lang: Lang) -> &'static str {
-        let (en, hans, hant) = self.texts();
-        lang.pick(en, hans, hant)
-    }
-
-    fn texts(self) -> (&'static str, &'static str, &'static str) {
+    pub(super) fn texts(self) -> (&'static str, &'static str, &'static str) {
         use L::*;
         match self {
             Checkpoint => ("Checkpoint", "口岸", "口岸"),
@@ -313,6 +179,16 @@ impl L {
                 "号码已显示（已记录）",
                 "號碼已顯示（已記錄）",
             ),
+            LookFirst => (
+                "A new traveller is on screen: look before deciding.",
+                "屏幕上是新旅客：请先查看再决定。",
+                "屏幕上是新旅客：請先查看再決定。",
+            ),
+            CannotApprove => (
+                "Cannot be approved at first line:",
+                "一线不可放行：",
+                "一線不可放行：",
+            ),
             NothingToReplay => (
                 "no code shown yet to replay",
                 "尚未出示任何二维码，无法重放",
@@ -353,57 +229,64 @@ impl L {
             TrainRestart => ("restart", "重新开始", "重新開始"),
             Expected => ("expected", "应为", "應為"),
             Score => ("Score", "得分", "得分"),
-        }
-    }
-}
-
-/// `text` padded with spaces to `width` terminal columns (wide characters count as two).
-pub fn pad(text: &str, width: usize) -> String {
-    let w = text.width();
-    if w >= width {
-        text.to_owned()
-    } else {
-        format!("{text}{}", " ".repeat(width - w))
-    }
-}
-
-/// The widest of some labels, in terminal columns: labels in a column line up.
-pub fn column_width(labels: &[L], lang: Lang) -> usize {
-    labels
-        .iter()
-        .map(|l| l.get(lang).width())
-        .max()
-        .unwrap_or(0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn padding_counts_wide_characters_as_two_columns() {
-        assert_eq!(pad("姓名", 6), "姓名  ");
-        assert_eq!(pad("Name", 6), "Name  ");
-        assert_eq!(column_width(&[L::Name, L::BirthDate], Lang::ZhHans), 8);
-    }
-
-    #[test]
-    fn chinese_labels_are_chinese() {
-        // A label left in English in a Chinese screen is a missed translation.
-        for l in [
-            L::Approve,
-            L::Flag,
-            L::Escalate,
-            L::Documents,
-            L::Checks,
-            L::Traveller,
-        ] {
-            for lang in [Lang::ZhHans, Lang::ZhHant] {
-                assert!(
-                    l.get(lang).chars().any(|c| c as u32 > 0x2e80),
-                    "{l:?} {lang}"
-                );
-            }
+            StayUpTo => (
+                "stay up to {} days",
+                "每次逗留不超过{}天",
+                "每次逗留不超過{}天",
+            ),
+            BarIdle => (
+                "No traveller: waiting for an e-card code at the camera.",
+                "没有旅客：等待电子证卡二维码。",
+                "沒有旅客：等待電子證卡二維碼。",
+            ),
+            BarChecking => (
+                "CHECKING: asking the issuance service",
+                "核查中：正在查询签发系统",
+                "核查中：正在查詢簽發系統",
+            ),
+            WithOverride => ("(override)", "（须说明理由）", "（須說明理由）"),
+            Undecided => ("Decision: none yet", "决定：尚未作出", "決定：尚未作出"),
+            CodeWaiting => ("1 code waiting", "1个二维码待处理", "1個二維碼待處理"),
+            OverrideChecks => (
+                "Approving over these checks:",
+                "放行将覆盖以下核查结果：",
+                "放行將覆蓋以下核查結果：",
+            ),
+            OverrideReasonHeading => ("Reason", "理由", "理由"),
+            OverrideConfirm => (
+                "Press Enter again to approve over these checks, Esc to go back.",
+                "再按Enter确认覆盖放行，按Esc返回。",
+                "再按Enter確認覆蓋放行，按Esc返回。",
+            ),
+            TooSmall => ("Window too small", "窗口太小", "視窗太小"),
+            TooSmallExplain => (
+                "lanedesk needs at least 80×24 to show a traveller safely. Enlarge the window: decisions are blocked until then.",
+                "lanedesk至少需要80×24才能安全显示旅客信息。请放大窗口：在此之前不能作出决定。",
+                "lanedesk至少需要80×24才能安全顯示旅客資料。請放大視窗：在此之前不能作出決定。",
+            ),
+            Passed => ("passed", "项通过", "項通過"),
+            More => ("more", "项未显示", "項未顯示"),
+            Symbols => ("Symbols", "符号", "符號"),
+            SymbolPass => ("passed", "通过", "通過"),
+            SymbolWarn => ("warning", "提示", "提示"),
+            SymbolUnknown => (
+                "not known (service not asked)",
+                "未知（未能查询系统）",
+                "未知（未能查詢系統）",
+            ),
+            SymbolFail => ("failed", "不通过", "不通過"),
+            DecisionKeysBlocked => (
+                "Window too small: decisions are blocked until it is at least 80×24.",
+                "窗口太小：放大至至少80×24前不能作出决定。",
+                "視窗太小：放大至至少80×24前不能作出決定。",
+            ),
+            Critical => (
+                "critical: should have been stopped",
+                "严重：应予拦截",
+                "嚴重：應予攔截",
+            ),
+            NotPassed => ("NOT PASSED", "未通过", "未通過"),
+            PassedSession => ("PASSED", "通过", "通過"),
         }
     }
 }
