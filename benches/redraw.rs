@@ -3,8 +3,8 @@
 //! cargo bench --bench redraw
 //!
 //! `view` is the pure drawing into ratatui's buffer; `terminal` adds ratatui's diff and the
-//! (test) backend write, as a real frame does. `portrait_cold` is the first frame after a
-//! portrait arrives, when it is scaled and encoded into half-blocks; later frames reuse it.
+//! (test) backend write, as a real frame does. `portrait_first_frame` is the first frame
+//! after a portrait arrives, in each way a terminal draws pictures; later frames reuse it.
 
 use divan::{Bencher, black_box};
 use lanedesk::console::desk::Desk;
@@ -18,11 +18,15 @@ use lanedesk::domain::checkpoint::Direction;
 use lanedesk::domain::lang::Lang;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
 
 fn main() {
     divan::main();
+}
+
+/// A portrait id the view has not seen: each input is a new portrait, not a memo hit.
+fn next_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1 << 40);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 fn loaded(lang: Lang) -> Desk {
@@ -67,8 +71,18 @@ fn terminal(bencher: Bencher, (w, h): (u16, u16)) {
     });
 }
 
-#[divan::bench]
-fn portrait_cold(bencher: Bencher) {
+/// The first frame after a portrait arrives, in each way a terminal can draw it: encoding
+/// (half-blocks: scaling into cells; kitty: the RGBA transmission; sixel: quantising and
+/// encoding) happens once per portrait and size.
+#[divan::bench(args = ["halfblocks", "kitty", "sixel"])]
+fn portrait_first_frame(bencher: Bencher, protocol: &str) {
+    use lanedesk::console::graphics::Graphics;
+    use ratatui_image::picker::ProtocolType;
+    let graphics = match protocol {
+        "kitty" => Graphics::forced(ProtocolType::Kitty),
+        "sixel" => Graphics::forced(ProtocolType::Sixel),
+        _ => Graphics::halfblocks(),
+    };
     let state = loaded_state(Lang::En);
     let theme = Theme::dark();
     let PortraitState::Loaded(portrait) = &state.current.as_ref().unwrap().portrait else {
@@ -77,17 +91,18 @@ fn portrait_cold(bencher: Bencher) {
     let portrait = portrait.clone();
     bencher
         .with_inputs(|| {
-            // A new allocation: the view has not seen this portrait yet.
             let mut s = state.clone();
             let mut p = portrait.clone();
             p.rgb = std::sync::Arc::from(p.rgb.to_vec());
+            p.id = next_id();
             s.current.as_mut().unwrap().portrait = PortraitState::Loaded(p);
-            (Desk::from(s), Buffer::empty(Rect::new(0, 0, 160, 45)))
+            Desk::from(s)
         })
-        .bench_local_values(|(s, mut buf)| {
+        .bench_local_values(|desk| {
             let mut terminal = Terminal::new(TestBackend::new(160, 45)).unwrap();
-            terminal.draw(|f| view::draw(f, &s, &theme)).unwrap();
-            buf.reset();
-            black_box(buf)
+            terminal
+                .draw(|f| view::draw_with(f, &desk, &theme, &graphics))
+                .unwrap();
+            black_box(terminal)
         });
 }

@@ -308,3 +308,49 @@ fn a_window_too_small_says_so_and_blocks_decisions() {
     send(&mut state, Msg::Key(Key::char('a')));
     assert!(state.current.as_ref().unwrap().decision.is_some());
 }
+
+#[test]
+fn each_traveller_gets_their_own_face() {
+    // The view remembers the last portrait it encoded: one traveller's face must never be
+    // shown for the next, however their pictures sit in memory.
+    let portrait_cells = |id: &str| {
+        let terminal = render(&with(id, Lang::En), &Theme::dark(), (160, 45));
+        let buffer = terminal.backend().buffer().clone();
+        (4..30)
+            .flat_map(|y| (1..40).map(move |x| (x, y)))
+            .map(|(x, y)| buffer[(x as u16, y as u16)].clone())
+            .collect::<Vec<_>>()
+    };
+    let first = portrait_cells("T01");
+    let second = portrait_cells("T02");
+    assert_ne!(first, second, "T02 was shown with T01's face");
+    assert_eq!(portrait_cells("T01"), first);
+}
+
+#[test]
+fn the_themes_background_reaches_every_cell() {
+    // A light theme on a dark terminal must not leave dark gaps (the status row, the keys).
+    let theme = Theme::find("light", None).unwrap();
+    let terminal = render(&with("T05", Lang::En), &theme, (100, 30));
+    let buffer = terminal.backend().buffer();
+    for y in 0..30 {
+        for x in 0..100 {
+            let cell = &buffer[(x, y)];
+            // The second half of a wide character is drawn by its first.
+            let covered =
+                x > 0 && unicode_width::UnicodeWidthStr::width(buffer[(x - 1, y)].symbol()) > 1;
+            if covered {
+                continue;
+            }
+            assert_ne!(
+                cell.bg,
+                ratatui::style::Color::Reset,
+                "({x}, {y}) {:?}\n{}",
+                cell.symbol(),
+                (0..100)
+                    .map(|x| buffer[(x, y)].symbol().to_owned())
+                    .collect::<String>()
+            );
+        }
+    }
+}

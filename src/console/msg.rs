@@ -13,6 +13,9 @@ use super::keymap::Key;
 /// A portrait decoded for the screen: RGB, 8 bits per channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Portrait {
+    /// Unique per decoded portrait: what the screen's encoding is remembered by (a memory
+    /// address could be reused by the next traveller's portrait).
+    pub id: u64,
     pub width: u32,
     pub height: u32,
     pub rgb: Arc<[u8]>,

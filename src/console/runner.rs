@@ -276,7 +276,9 @@ pub fn decode_portrait(bytes: &[u8]) -> Result<Portrait, String> {
         image
     };
     let rgb = image.to_rgb8();
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     Ok(Portrait {
+        id: NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         width: rgb.width(),
         height: rgb.height(),
         rgb: Arc::from(rgb.into_raw()),

@@ -56,6 +56,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, graphic
             // No colour allowed: the portrait in shading characters, like the preview.
             super::camera::draw_preview(frame.buffer_mut(), fitted, &grey(portrait), None, true);
         }
+        PortraitState::Loaded(portrait) if !graphics.is_native() => {
+            draw_halfblocks(frame.buffer_mut(), fitted, portrait);
+        }
         PortraitState::Loaded(portrait) => match protocol_for(portrait, fitted, graphics) {
             Some(protocol) => frame.render_widget(Image::new(&protocol), fitted),
             None => say(frame, inner, L::NoPortrait.get(lang), theme),
@@ -112,21 +115,53 @@ fn grey(p: &Portrait) -> Gray {
     }
 }
 
+/// The portrait in half-block cells: each cell two pixels, one above the other. Scaled
+/// once per portrait and size (straight down to the cells, not up to a font's pixels).
+fn draw_halfblocks(buf: &mut ratatui::buffer::Buffer, area: Rect, p: &Portrait) {
+    type Memo = Option<((u64, u16, u16), image::RgbImage)>;
+    thread_local! {
+        static LAST: std::cell::RefCell<Memo> = const { std::cell::RefCell::new(None) };
+    }
+    let key = (p.id, area.width, area.height);
+    let (w, h) = (u32::from(area.width), u32::from(area.height) * 2);
+    let cached = LAST.with_borrow(|m| {
+        m.as_ref()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, i)| i.clone())
+    });
+    let small = match cached {
+        Some(img) => img,
+        None => {
+            let Some(full) = RgbImage::from_raw(p.width, p.height, p.rgb.to_vec()) else {
+                return;
+            };
+            let img = image::imageops::resize(&full, w, h, image::imageops::FilterType::Triangle);
+            LAST.with_borrow_mut(|m| *m = Some((key, img.clone())));
+            img
+        }
+    };
+    for row in 0..area.height {
+        for col in 0..area.width {
+            let top = small.get_pixel(u32::from(col), u32::from(row) * 2).0;
+            let bottom = small.get_pixel(u32::from(col), u32::from(row) * 2 + 1).0;
+            buf[(area.x + col, area.y + row)]
+                .set_symbol("▀")
+                .set_fg(ratatui::style::Color::Rgb(top[0], top[1], top[2]))
+                .set_bg(ratatui::style::Color::Rgb(bottom[0], bottom[1], bottom[2]));
+        }
+    }
+}
+
 /// The portrait encoded for `area` in the terminal's protocol. Encoding means resizing
 /// (and for kitty and sixel, compressing), so the last one is remembered: redraws reuse it,
 /// and kitty transmits the picture once.
 fn protocol_for(p: &Portrait, area: Rect, graphics: &Graphics) -> Option<Protocol> {
-    type Key = (usize, u16, u16, u8);
+    type Key = (u64, u16, u16, u8);
     type Memo = Option<(Key, Protocol)>;
     thread_local! {
         static LAST: std::cell::RefCell<Memo> = const { std::cell::RefCell::new(None) };
     }
-    let key = (
-        p.rgb.as_ptr() as usize,
-        area.width,
-        area.height,
-        graphics.protocol() as u8,
-    );
+    let key = (p.id, area.width, area.height, graphics.protocol() as u8);
     if let Some(hit) = LAST.with_borrow(|m| {
         m.as_ref()
             .filter(|(k, _)| *k == key)

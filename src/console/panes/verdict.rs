@@ -187,7 +187,7 @@ pub fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) 
     let mut right = Vec::new();
     if state.pending_code.is_some() {
         let badge = format!(
-            " ⧗ {} · {} {} ",
+            " ◆ {} · {} {} ",
             L::CodeWaiting.get(lang),
             state.keymap.label(Command::Clear),
             L::Clear.get(lang)
