@@ -71,6 +71,7 @@ fn main() {
             None,
             clock.clone(),
             &service.scratch().join("state"),
+            &testkit::lane(Direction::Exit).origin(),
         )
         .unwrap();
         let mut state = State::new(

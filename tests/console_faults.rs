@@ -75,7 +75,9 @@ impl Rig {
         let (tx, rx) = mpsc::unbounded_channel();
         let clock = Arc::new(ManualClock::new(testkit::now()));
         let dir = tempfile::tempdir().unwrap();
-        let runner = EffectRunner::start(route, tx, world, clock.clone(), dir.path()).unwrap();
+        let origin = testkit::lane(Direction::Exit).origin();
+        let runner =
+            EffectRunner::start(route, tx, world, clock.clone(), dir.path(), &origin).unwrap();
         let issuer = TestIssuer::new();
         let state = testkit::state(Direction::Exit, Lang::En, &issuer);
         Rig {

@@ -131,8 +131,8 @@ fn a_lane_reads_image_files_and_records_its_decision() {
         String::from_utf8_lossy(&audit.stderr)
     );
     assert!(
-        String::from_utf8_lossy(&audit.stdout).contains("ok: 2 records"),
-        "decision and delivery"
+        String::from_utf8_lossy(&audit.stdout).contains("ok: 3 records"),
+        "genesis, decision and delivery"
     );
     assert!(
         state.join("trust-list.json").is_file(),

@@ -106,6 +106,7 @@ pub async fn grade(
         Some(Arc::new(stage.world)),
         lane_clock,
         &stage.service.scratch().join("state"),
+        &lane(session).origin(),
     )?;
     let desk = desk(
         session.clone(),

@@ -13,6 +13,7 @@ use crate::domain::checkpoint::Direction;
 use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::decision::DecisionKind;
 use crate::edges::audit::log::files_in;
+use crate::edges::audit::recorder::Origin;
 use crate::edges::audit::{RecordedDecision, Recorder, delivery, verify_files};
 use crate::edges::client::{ClientConfig, ServiceClient};
 
@@ -98,7 +99,15 @@ async fn stress(args: StressArgs) -> Result<(), String> {
     );
     let cards = client.cards().await.map_err(|e| e.to_string())?;
     let recorder = Arc::new(Mutex::new(
-        Recorder::open(&args.state, clock.now()).map_err(|e| e.to_string())?,
+        Recorder::open(
+            &args.state,
+            clock.now(),
+            &Origin {
+                checkpoint: "lo-wu".into(),
+                lane: "crash".into(),
+            },
+        )
+        .map_err(|e| e.to_string())?,
     ));
     let wake = Arc::new(tokio::sync::Notify::new());
     let waiting = Arc::new(std::sync::atomic::AtomicUsize::new(usize::MAX));
@@ -141,6 +150,7 @@ async fn stress(args: StressArgs) -> Result<(), String> {
             not_passed: vec![],
             suggested: Some("approve".into()),
             verdict: Some("clear".into()),
+            code: None,
         };
         let (r, c) = (recorder.clone(), clock.clone());
         let d = decision.clone();

@@ -12,7 +12,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use crate::domain::clock::Clock;
 use crate::edges::audit::RecordedDecision;
 use crate::edges::audit::delivery::{self, DeliveryEvent};
-use crate::edges::audit::recorder::{Event, Recorder};
+use crate::edges::audit::recorder::{Event, Origin, Recorder};
 use crate::edges::client::{ServiceClient, ServiceError, ServiceRoute};
 use crate::edges::trust_cache;
 
@@ -72,8 +72,10 @@ impl EffectRunner {
         world: Option<Arc<World>>,
         clock: Arc<dyn Clock>,
         state_dir: &Path,
+        origin: &Origin,
     ) -> Result<Self, String> {
-        let recorder = Recorder::open(state_dir, clock.now()).map_err(|e| e.to_string())?;
+        let recorder =
+            Recorder::open(state_dir, clock.now(), origin).map_err(|e| e.to_string())?;
         let recorder = Arc::new(Mutex::new(recorder));
         let wake = Arc::new(Notify::new());
         let back_online = Arc::new(Notify::new());

@@ -117,6 +117,7 @@ where
         setup.world,
         setup.clock.clone(),
         &setup.state_dir,
+        &setup.desk.lane.lane.origin(),
     )?;
     let mut desk = setup.desk;
     desk.lane.trust = load_trust_cache(&setup.state_dir);

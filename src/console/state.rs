@@ -46,6 +46,16 @@ pub struct LaneInfo {
     pub officer: String,
 }
 
+impl LaneInfo {
+    /// Who keeps this lane's audit log, as its genesis record names it.
+    pub fn origin(&self) -> crate::edges::audit::recorder::Origin {
+        crate::edges::audit::recorder::Origin {
+            checkpoint: self.checkpoint.slug.to_owned(),
+            lane: self.lane.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServiceState {
     Connecting,

@@ -69,6 +69,9 @@ pub(super) fn decide(
         not_passed: checks::not_passed(&p.checks),
         suggested: Some(checks::suggest(&p.checks).as_str().to_owned()),
         verdict: Some(Verdict::of(&p.checks).wire().to_owned()),
+        code: crate::domain::credential::parse(&p.code)
+            .ok()
+            .map(|c| (c.kid.to_string(), c.claims.nonce.to_string())),
     }));
     p.decision = Some(record.clone());
     p.reveal = None;

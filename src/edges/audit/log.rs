@@ -2,9 +2,13 @@
 //!
 //! A line is `{"seq":N,"at":"…","prev":"<hex>","event":{…},"hash":"<hex>"}` where `hash` is
 //! the SHA-256 of the line's bytes without `,"hash":"…"`. Files rotate each day (UTC+8) as
-//! `audit-YYYY-MM-DD.jsonl`; the chain runs on across files. A last line cut short by a
-//! crash (no newline: its fsync never returned, so nothing was confirmed) is removed when
-//! the log is opened; anything else that does not verify is left for `audit verify` to name.
+//! `audit-YYYY-MM-DD.jsonl`; the chain runs on across files and starts with a genesis record
+//! naming the lane and its start, so removing the first records or the first file shows.
+//! A last line cut short by a crash (no newline: its fsync never returned, so nothing was
+//! confirmed) is removed when the log is opened; a complete last line that does not verify
+//! (garbage, a torn write the disk kept) is moved to `audit-quarantine/` beside the log and
+//! the move recorded, so a damaged tail never stops the lane. Anything earlier that does not
+//! verify is left for `audit verify` to name.
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
@@ -29,7 +33,7 @@ pub enum AuditError {
         source: std::io::Error,
     },
     #[error(
-        "the audit log {file} does not continue its chain at line {line}: {why}. Run `lanedesk audit verify` on it and keep it for inspection; start with a fresh state folder."
+        "the audit log {file} does not continue its chain at line {line}: {why}. Run `lanedesk audit verify` on it and keep it for inspection; to start a new chain, move the audit folder aside (the outbox and its pending decisions stay where they are)."
     )]
     Broken {
         file: PathBuf,
@@ -131,11 +135,29 @@ fn check_line(
     Ok((claimed.to_owned(), head.seq))
 }
 
-/// Verifies files in order, the chain running on from one to the next. The first record of
-/// the first file is taken as the start.
+/// Verifies files in order, the chain running on from one to the next, from its genesis
+/// record (number 1, after the zero hash): removing the first records or the first file
+/// shows. Returns how many records there are.
 pub fn verify_files(files: &[PathBuf]) -> Result<u64, Broken> {
-    let (mut prev, mut last_seq): (Option<String>, Option<u64>) = (None, None);
+    walk(files, |_, _| Ok(())).map(|(count, _)| count)
+}
+
+/// Walks the chain from its genesis, calling `each(seq, hash)` for every record; returns
+/// the count and the head (number, hash).
+pub fn walk(
+    files: &[PathBuf],
+    mut each: impl FnMut(u64, &str) -> Result<(), String>,
+) -> Result<(u64, (u64, String)), Broken> {
+    let (mut prev, mut last_seq) = (Some(GENESIS.to_owned()), Some(0u64));
     let mut count = 0;
+    if files.is_empty() {
+        return Err(Broken {
+            file: PathBuf::from("."),
+            line: 0,
+            seq: None,
+            why: "there is no audit file: the chain and its genesis record are missing".into(),
+        });
+    }
     for file in files {
         let reader = File::open(file).map(BufReader::new).map_err(|e| Broken {
             file: file.clone(),
@@ -153,12 +175,24 @@ pub fn verify_files(files: &[PathBuf]) -> Result<u64, Broken> {
             let line = line.map_err(|e| broken(None, format!("cannot read it ({e})")))?;
             let (hash, seq) = check_line(&line, prev.as_deref(), last_seq)
                 .map_err(|(seq, why)| broken(seq, why))?;
+            let genesis = || {
+                serde_json::from_str::<serde_json::Value>(&line)
+                    .is_ok_and(|v| v["event"]["kind"] == "genesis")
+            };
+            if seq == 1 && !genesis() {
+                return Err(broken(
+                    Some(1),
+                    "the first record is not the chain's genesis record".into(),
+                ));
+            }
+            each(seq, &hash).map_err(|why| broken(Some(seq), why))?;
             prev = Some(hash);
             last_seq = Some(seq);
             count += 1;
         }
     }
-    Ok(count)
+    let head = (last_seq.unwrap_or(0), prev.unwrap_or_default());
+    Ok((count, head))
 }
 
 /// The log files in `dir`, oldest first.
@@ -175,6 +209,13 @@ pub fn files_in(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+/// Who keeps the log: named in its genesis record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Origin {
+    pub checkpoint: String,
+    pub lane: String,
+}
+
 pub struct AuditLog {
     dir: PathBuf,
     day: NaiveDate,
@@ -184,36 +225,47 @@ pub struct AuditLog {
 }
 
 impl AuditLog {
-    /// Opens the log in `dir` (created if missing), continuing the chain of its newest file.
-    pub fn open(dir: &Path, now: DateTime<Utc>) -> Result<AuditLog, AuditError> {
+    /// Opens the log in `dir` (created if missing), continuing the chain of its newest file;
+    /// a new chain starts with a genesis record naming `origin`.
+    pub fn open(dir: &Path, now: DateTime<Utc>, origin: &Origin) -> Result<AuditLog, AuditError> {
         let io = |source| AuditError::Io {
             dir: dir.to_owned(),
             source,
         };
-        std::fs::create_dir_all(dir).map_err(io)?;
+        super::outbox::private_dir(dir).map_err(io)?;
         let (mut prev, mut seq) = (GENESIS.to_owned(), 0);
+        let mut quarantined = Vec::new();
         if let Some(newest) = files_in(dir).map_err(io)?.pop() {
-            (prev, seq) = recover_tail(&newest).map_err(|e| match e {
-                TailError::Io(source) => AuditError::Io {
-                    dir: dir.to_owned(),
-                    source,
-                },
-                TailError::Broken(line, why) => AuditError::Broken {
-                    file: newest.clone(),
-                    line,
-                    why,
-                },
-            })?;
+            (prev, seq) = recover_tail(&newest, &mut quarantined).map_err(io)?;
         }
         let day = local_date(now);
         let file = open_day(dir, day).map_err(io)?;
-        Ok(AuditLog {
+        let mut log = AuditLog {
             dir: dir.to_owned(),
             day,
             file,
             prev,
             seq,
-        })
+        };
+        if log.seq == 0 {
+            let genesis = serde_json::json!({
+                "kind": "genesis",
+                "checkpoint": origin.checkpoint,
+                "lane": origin.lane,
+                "started_at": now,
+            });
+            log.append(now, &genesis)?;
+        }
+        for q in quarantined {
+            tracing::warn!(file = %q.file.display(), "moved a damaged last audit record to quarantine");
+            log.append(now, &serde_json::json!({"kind": "quarantined", "file": q.file, "sha256": q.sha256, "bytes": q.bytes}))?;
+        }
+        Ok(log)
+    }
+
+    /// The chain's head: the last record's number and hash.
+    pub fn head(&self) -> (u64, String) {
+        (self.seq, self.prev.clone())
     }
 
     pub fn dir(&self) -> &Path {
@@ -256,7 +308,14 @@ impl AuditLog {
 fn open_day(dir: &Path, day: NaiveDate) -> std::io::Result<File> {
     let path = dir.join(format!("audit-{day}.jsonl"));
     let created = !path.exists();
-    let file = OpenOptions::new().create(true).append(true).open(&path)?;
+    let mut options = OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options.open(&path)?;
     if created {
         // The new name must survive a power cut too.
         File::open(dir)?.sync_all()?;
@@ -264,36 +323,69 @@ fn open_day(dir: &Path, day: NaiveDate) -> std::io::Result<File> {
     Ok(file)
 }
 
-enum TailError {
-    Io(std::io::Error),
-    Broken(usize, String),
+/// A damaged last record moved out of the log.
+struct Quarantined {
+    file: PathBuf,
+    sha256: String,
+    bytes: usize,
 }
 
-/// The hash and number of the newest file's last record, after removing a last line the
-/// crash cut short.
-fn recover_tail(path: &Path) -> Result<(String, u64), TailError> {
-    let mut text = std::fs::read(path).map_err(TailError::Io)?;
+/// The hash and number of the newest file's last record, after removing a last line a
+/// crash cut short and moving a complete last line that does not verify to quarantine.
+fn recover_tail(
+    path: &Path,
+    quarantined: &mut Vec<Quarantined>,
+) -> std::io::Result<(String, u64)> {
+    let mut text = std::fs::read(path)?;
     if !text.is_empty() && !text.ends_with(b"\n") {
         let keep = text.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
-        let file = OpenOptions::new()
-            .write(true)
-            .open(path)
-            .map_err(TailError::Io)?;
-        file.set_len(keep as u64).map_err(TailError::Io)?;
-        file.sync_all().map_err(TailError::Io)?;
+        truncate(path, keep)?;
         tracing::warn!(file = %path.display(), bytes = text.len() - keep, "removed a record cut short by a crash");
         text.truncate(keep);
     }
-    let text = String::from_utf8(text).map_err(|_| TailError::Broken(0, "not UTF-8".into()))?;
-    let lines: Vec<&str> = text.lines().collect();
-    match lines.last() {
-        None => Ok((GENESIS.to_owned(), 0)),
-        Some(last) => {
-            let (hash, seq) = check_line(last, None, None)
-                .map_err(|(_, why)| TailError::Broken(lines.len(), why))?;
-            Ok((hash, seq))
+    loop {
+        let body = &text[..text.len().saturating_sub(1)];
+        let start = body.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        if text.is_empty() {
+            return Ok((GENESIS.to_owned(), 0));
         }
+        let last = &text[start..];
+        let line = std::str::from_utf8(last).unwrap_or("").trim_end_matches('\n');
+        if let Ok((hash, seq)) = check_line(line, None, None) {
+            return Ok((hash, seq));
+        }
+        quarantined.push(quarantine(path, last)?);
+        truncate(path, start)?;
+        text.truncate(start);
     }
+}
+
+fn truncate(path: &Path, len: usize) -> std::io::Result<()> {
+    let file = OpenOptions::new().write(true).open(path)?;
+    file.set_len(len as u64)?;
+    file.sync_all()
+}
+
+/// Writes a damaged record to a file of its own in `audit-quarantine/` beside the log.
+fn quarantine(log_file: &Path, record: &[u8]) -> std::io::Result<Quarantined> {
+    let dir = log_file
+        .parent()
+        .and_then(Path::parent)
+        .unwrap_or(Path::new("."))
+        .join("audit-quarantine");
+    super::outbox::private_dir(&dir)?;
+    let sha256 = sha256_hex(record);
+    let name = log_file.file_stem().and_then(|s| s.to_str()).unwrap_or("audit");
+    let file = dir.join(format!("{name}-{}.bin", &sha256[..16]));
+    let mut out = super::outbox::private_file(&file)?;
+    out.write_all(record)?;
+    out.sync_all()?;
+    File::open(&dir)?.sync_all()?;
+    Ok(Quarantined {
+        file,
+        sha256,
+        bytes: record.len(),
+    })
 }
 
 #[cfg(test)]
@@ -305,45 +397,49 @@ mod tests {
         chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 6, day, h, 0, 0).unwrap()
     }
 
+    fn origin() -> Origin {
+        Origin {
+            checkpoint: "lo-wu".into(),
+            lane: "L07".into(),
+        }
+    }
+
+    fn open(dir: &Path, now: DateTime<Utc>) -> AuditLog {
+        AuditLog::open(dir, now, &origin()).unwrap()
+    }
+
     #[test]
-    fn records_chain_across_days_and_verify() {
+    fn records_chain_from_a_genesis_across_days_and_verify() {
         let dir = tempfile::tempdir().unwrap();
-        let mut log = AuditLog::open(dir.path(), at(15, 1)).unwrap();
-        assert_eq!(
-            log.append(at(15, 1), &json!({"kind": "decision", "id": "a"}))
-                .unwrap(),
-            1
-        );
-        assert_eq!(
-            log.append(at(15, 2), &json!({"kind": "delivered", "id": "a"}))
-                .unwrap(),
-            2
-        );
+        let mut log = open(dir.path(), at(15, 1));
+        // Record 1 is the genesis, naming the lane.
+        assert_eq!(log.head().0, 1);
+        let first = std::fs::read_to_string(&files_in(dir.path()).unwrap()[0]).unwrap();
+        assert!(first.contains(r#""kind":"genesis""#) && first.contains(r#""lane":"L07""#));
+        let id = |n| json!({"kind": "decision", "id": n});
+        assert_eq!(log.append(at(15, 1), &id("a")).unwrap(), 2);
+        assert_eq!(log.append(at(15, 2), &id("b")).unwrap(), 3);
         // 17:00 UTC is the next day at the control point.
-        assert_eq!(
-            log.append(at(15, 17), &json!({"kind": "decision", "id": "b"}))
-                .unwrap(),
-            3
-        );
+        assert_eq!(log.append(at(15, 17), &id("c")).unwrap(), 4);
         drop(log);
         let files = files_in(dir.path()).unwrap();
         assert_eq!(files.len(), 2);
         assert!(files[1].ends_with("audit-2026-06-16.jsonl"));
-        assert_eq!(verify_files(&files), Ok(3));
-        // Reopened, the chain goes on.
-        let mut log = AuditLog::open(dir.path(), at(16, 3)).unwrap();
-        assert_eq!(
-            log.append(at(16, 3), &json!({"kind": "decision", "id": "c"}))
-                .unwrap(),
-            4
-        );
-        assert_eq!(verify_files(&files_in(dir.path()).unwrap()), Ok(4));
+        assert_eq!(verify_files(&files), Ok(4));
+        // Reopened, the chain goes on (no second genesis).
+        let mut log = open(dir.path(), at(16, 3));
+        assert_eq!(log.append(at(16, 3), &id("d")).unwrap(), 5);
+        assert_eq!(verify_files(&files_in(dir.path()).unwrap()), Ok(5));
+        // The first file gone: the chain no longer starts at its genesis.
+        std::fs::remove_file(&files[0]).unwrap();
+        let broken = verify_files(&files_in(dir.path()).unwrap()).unwrap_err();
+        assert!(broken.why.contains("previous"), "{broken}");
     }
 
     #[test]
     fn an_altered_removed_or_reordered_record_is_named() {
         let dir = tempfile::tempdir().unwrap();
-        let mut log = AuditLog::open(dir.path(), at(15, 1)).unwrap();
+        let mut log = open(dir.path(), at(15, 1));
         for id in ["a", "b", "c", "d"] {
             log.append(
                 at(15, 1),
@@ -362,16 +458,16 @@ mod tests {
                     "\"decision\":\"flag\",\"id\":\"b\"",
                     1,
                 ),
-                2,
+                3,
                 "altered",
             ),
             (
-                [lines[0], lines[2], lines[3]].join("\n") + "\n",
-                2,
+                [lines[0], lines[1], lines[3], lines[4]].join("\n") + "\n",
+                3,
                 "previous",
             ),
             (
-                [lines[0], lines[2], lines[1], lines[3]].join("\n") + "\n",
+                [lines[0], lines[2], lines[1], lines[3], lines[4]].join("\n") + "\n",
                 2,
                 "previous",
             ),
@@ -380,6 +476,8 @@ mod tests {
                 3,
                 "altered",
             ),
+            // The genesis removed: the chain starts one record late.
+            (lines[1..].join("\n") + "\n", 1, "previous"),
         ];
         for (text, line, why) in cases {
             assert_ne!(text, original, "the case must change the file");
@@ -393,44 +491,48 @@ mod tests {
     #[test]
     fn a_record_cut_short_by_a_crash_is_removed_on_open() {
         let dir = tempfile::tempdir().unwrap();
-        let mut log = AuditLog::open(dir.path(), at(15, 1)).unwrap();
+        let mut log = open(dir.path(), at(15, 1));
         log.append(at(15, 1), &json!({"kind": "decision", "id": "a"}))
             .unwrap();
         drop(log);
         let path = files_in(dir.path()).unwrap().remove(0);
         let mut f = OpenOptions::new().append(true).open(&path).unwrap();
-        f.write_all(b"{\"seq\":2,\"at\":\"2026-06-15T01:00:00Z\",\"prev\":\"ab")
+        f.write_all(b"{\"seq\":3,\"at\":\"2026-06-15T01:00:00Z\",\"prev\":\"ab")
             .unwrap();
         drop(f);
-        let mut log = AuditLog::open(dir.path(), at(15, 1)).unwrap();
+        let mut log = open(dir.path(), at(15, 1));
         assert_eq!(
             log.append(at(15, 1), &json!({"kind": "decision", "id": "b"}))
                 .unwrap(),
-            2
+            3
         );
-        assert_eq!(verify_files(&[path]), Ok(2));
+        assert_eq!(verify_files(&[path]), Ok(3));
     }
 
     #[test]
-    fn a_tampered_tail_is_refused_at_open_not_rewritten() {
+    fn a_garbage_or_altered_last_line_is_quarantined_and_the_log_opens() {
         let dir = tempfile::tempdir().unwrap();
-        let mut log = AuditLog::open(dir.path(), at(15, 1)).unwrap();
+        let audit = dir.path().join("audit");
+        let mut log = open(&audit, at(15, 1));
         log.append(at(15, 1), &json!({"kind": "decision", "id": "a"}))
             .unwrap();
         drop(log);
-        let path = files_in(dir.path()).unwrap().remove(0);
-        let text = std::fs::read_to_string(&path)
+        let path = files_in(&audit).unwrap().remove(0);
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(b"\x00\x01 garbage the disk kept \xff\n").unwrap();
+        drop(f);
+        let mut log = open(&audit, at(15, 2));
+        // The garbage went to quarantine, and the move is in the chain.
+        let moved = std::fs::read_dir(dir.path().join("audit-quarantine"))
             .unwrap()
-            .replace("\"a\"", "\"z\"");
-        std::fs::write(&path, &text).unwrap();
-        let err = AuditLog::open(dir.path(), at(15, 1))
-            .err()
-            .unwrap()
-            .to_string();
-        assert!(
-            err.contains("does not continue its chain at line 1"),
-            "{err}"
-        );
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+            .count();
+        assert_eq!(moved, 1);
+        assert_eq!(log.head().0, 3, "genesis, a, then the quarantine record");
+        log.append(at(15, 2), &json!({"kind": "decision", "id": "b"}))
+            .unwrap();
+        drop(log);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(r#""kind":"quarantined""#), "{text}");
+        assert_eq!(verify_files(&files_in(&audit).unwrap()), Ok(4));
     }
 }
