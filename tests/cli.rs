@@ -212,6 +212,16 @@ fn verify_exits_2_when_it_cannot_check() {
     let (code, _, err) = run(lanedesk().args(["verify", "--service", &served.url]));
     assert_eq!(code, 2, "bad usage");
     assert!(err.contains("--lane-token"), "{err}");
+
+    let (code, _, err) =
+        run(verify_cmd(&served.url, LANE_TOKEN, "lo-wu").args(["--skew", "86400", "EC1:X"]));
+    assert_eq!(code, 2, "a day of skew would let yesterday's codes through");
+    assert!(err.contains("--skew") && err.contains("0..=3600"), "{err}");
+
+    let (code, out, _) =
+        run(verify_cmd(&served.url, LANE_TOKEN, "lo-wu").args(["--lane", "L1\u{1b}[2J", "EC1:X"]));
+    assert_eq!(code, 2, "a lane label with control characters is refused");
+    assert!(out.contains("lane"), "{out}");
 }
 
 #[test]

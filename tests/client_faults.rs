@@ -2,6 +2,9 @@
 //! in one bad way. Each failure must become its own clear error, and only idempotent
 //! calls may be retried.
 
+#[allow(dead_code)]
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -138,6 +141,44 @@ async fn server_failures_and_odd_statuses_are_named_and_escapes_are_stripped() {
     );
 }
 
+fn problem(status: u16, code: &'static str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let body = format!(
+        "{{\"type\":\"x\",\"title\":\"t\",\"status\":{status},\"detail\":\"d\",\"code\":\"{code}\"}}"
+    );
+    (
+        StatusCode::from_u16(status).unwrap(),
+        [("content-type", "application/problem+json")],
+        body,
+    )
+        .into_response()
+}
+
+/// A refusal about the traveller's code (422, 404) is an answer the checks use; a request
+/// the service could not read (400) is the lane's problem: no traveller code, so the
+/// console and `verify` say they could not check instead of refusing the traveller.
+#[tokio::test]
+async fn only_refusals_about_the_code_carry_a_code_for_the_checks() {
+    for (status, code, carried) in [
+        (422, "replayed", Some("replayed")),
+        (404, "unknown-card", Some("unknown-card")),
+        (400, "bad-request", None),
+        (400, "unknown-checkpoint", None),
+        (403, "lane-not-allowed", None),
+    ] {
+        let router = Router::new().route(
+            "/v1/verifications",
+            axum::routing::post(move || async move { problem(status, code) }),
+        );
+        let url = serve(router).await;
+        let err = client(&url, 1000)
+            .verify(&verification())
+            .await
+            .unwrap_err();
+        assert_eq!(err.problem_code(), carried, "HTTP {status} {code}: {err}");
+    }
+}
+
 fn counting(
     status_first: StatusCode,
     counter: Arc<AtomicUsize>,
@@ -207,4 +248,37 @@ async fn bad_addresses_and_ca_files_are_refused_up_front() {
     let err = ServiceClient::new(&ClientConfig::new("https://localhost:1").ca_cert(Some(&junk)))
         .unwrap_err();
     assert!(err.to_string().contains("not PEM"), "{err}");
+}
+
+#[test]
+fn plain_http_is_refused_to_any_host_but_this_machine() {
+    let err = ServiceClient::new(&ClientConfig::new("http://10.20.30.40:8443"))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("in clear") && err.contains("https://"),
+        "{err}"
+    );
+    for fine in ["http://127.0.0.1:1", "http://localhost:1", "http://[::1]:1"] {
+        assert!(
+            ServiceClient::new(&ClientConfig::new(fine)).is_ok(),
+            "{fine}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_pinned_ca_trusts_only_itself() {
+    // The service's certificate comes from one private CA; the lane pins another. Pinning
+    // means only the pinned CA is trusted, so the connection is refused as an unknown CA.
+    let svc = common::start(true).await;
+    let other = tempfile::tempdir().unwrap();
+    let (_, other_ca) = common::tls_material(other.path());
+    let client = ServiceClient::new(&ClientConfig::new(&svc.url).ca_cert(Some(&other_ca))).unwrap();
+    let err = client.health().await.unwrap_err().to_string();
+    assert!(err.contains("does not trust"), "{err}");
+    // Its own CA works.
+    svc.client().health().await.unwrap();
+    svc.stop().await;
 }

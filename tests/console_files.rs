@@ -124,6 +124,15 @@ fps = 15
 #[test]
 fn a_lane_configuration_loads_and_mistakes_name_the_line() {
     let config = LaneConfig::parse(GOOD_CONFIG, "lane.toml").unwrap();
+    for fine in [
+        "http://127.0.0.1:8443",
+        "http://localhost:1",
+        "http://[::1]:8443",
+        "https://issuer.example",
+    ] {
+        let text = format!("service = \"{fine}\"\n");
+        assert!(LaneConfig::parse(&text, "lane.toml").is_ok(), "{fine}");
+    }
     assert_eq!(config.checkpoint.as_deref(), Some("futian"));
     assert_eq!(config.camera.width, Some(1280));
     let cases = [
@@ -134,11 +143,20 @@ fn a_lane_configuration_loads_and_mistakes_name_the_line() {
         ),
         ("\ndirection = \"sideways\"\n", 2, "unknown direction"),
         ("language = \"fr\"\n", 1, "unknown language"),
+        ("service = \"ftp://x\"\n", 1, "must be an https:// address"),
+        // Plain HTTP would carry the lane token in clear: only to this machine.
         (
-            "service = \"ftp://x\"\n",
+            "service = \"http://10.20.30.40:8443\"\n",
             1,
-            "must be an http:// or https:// URL",
+            "allowed only to this machine",
         ),
+        ("lane = \"\"\n", 1, "lane label is empty"),
+        (
+            "lane = \"0123456789012345678901234567890123456789012\"\n",
+            1,
+            "is 43 characters long",
+        ),
+        ("lane = \"L\\u001b[2J\"\n", 1, "control characters"),
         ("theme = \"neon\"\n", 1, "unknown theme \"neon\""),
         ("lane = 12\n", 1, "invalid type"),
         ("officr = \"O1\"\n", 1, "unknown field `officr`"),

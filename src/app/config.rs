@@ -161,13 +161,28 @@ impl LaneConfig {
         if let Some(g) = &config.graphics {
             g.parse::<GraphicsChoice>().map_err(|m| at("graphics", m))?;
         }
-        if let Some(s) = &config.service
-            && !(s.starts_with("https://") || s.starts_with("http://"))
-        {
-            return Err(at(
-                "service",
-                format!("service {s:?} must be an http:// or https:// URL"),
-            ));
+        if let Some(s) = &config.service {
+            let url = reqwest::Url::parse(s).map_err(|e| {
+                at(
+                    "service",
+                    format!("service {s:?} is not an address ({e}): give it as https://host:port"),
+                )
+            })?;
+            if !matches!(url.scheme(), "http" | "https") {
+                return Err(at(
+                    "service",
+                    format!("service {s:?} must be an https:// address"),
+                ));
+            }
+            crate::edges::client::transport_allowed(&url)
+                .map_err(|why| at("service", format!("service {s:?}: {why}")))?;
+        }
+        use crate::domain::checkpoint::{LANE_MAX, OFFICER_MAX, check_label};
+        if let Some(l) = &config.lane {
+            check_label(l, "lane label", LANE_MAX).map_err(|m| at("lane", m))?;
+        }
+        if let Some(o) = &config.officer {
+            check_label(o, "officer id", OFFICER_MAX).map_err(|m| at("officer", m))?;
         }
         if let Some(t) = &config.theme {
             let user_themes = dirs().map(|d| d.config_dir().join("themes"));

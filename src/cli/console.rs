@@ -135,11 +135,14 @@ fn lane_info(
     direction: Direction,
     officer: &str,
 ) -> Result<LaneInfo, String> {
+    use crate::domain::checkpoint::{LANE_MAX, OFFICER_MAX, check_label};
+    check_label(lane, "lane label", LANE_MAX)?;
+    check_label(officer, "officer id", OFFICER_MAX)?;
     Ok(LaneInfo {
         checkpoint: Checkpoint::find(checkpoint)?,
-        lane: crate::domain::text::sanitize(lane),
+        lane: lane.to_owned(),
         direction,
-        officer: crate::domain::text::sanitize(officer),
+        officer: officer.to_owned(),
     })
 }
 

@@ -10,12 +10,12 @@ use serde_json::{Value, json};
 
 use crate::api::{Verification, VerificationRequest};
 use crate::domain::assess::{self, Assessment};
-use crate::domain::checkpoint::{Checkpoint, Direction};
+use crate::domain::checkpoint::{Checkpoint, Direction, LANE_MAX, OFFICER_MAX, check_label};
 use crate::domain::checks::{LaneContext, ServiceFacts};
 use crate::domain::clock::{Clock, SystemClock, local_date};
 use crate::domain::credential::DEFAULT_SKEW_SECS;
 use crate::domain::lang::Lang;
-use crate::edges::client::{ClientConfig, ServiceClient, ServiceError};
+use crate::edges::client::{ClientConfig, ServiceClient};
 
 use super::{EXIT_COULD_NOT, runtime};
 
@@ -48,8 +48,9 @@ pub struct VerifyArgs {
     /// Language of the check sentences: en, zh-Hans or zh-Hant.
     #[arg(long, default_value = "en")]
     lang: Lang,
-    /// Allowed clock difference with the phone, in seconds.
-    #[arg(long, default_value_t = DEFAULT_SKEW_SECS)]
+    /// Allowed clock difference with the phone, in seconds (0 to 3600).
+    #[arg(long, default_value_t = DEFAULT_SKEW_SECS,
+          value_parser = clap::value_parser!(i64).range(0..=3600))]
     skew: i64,
     /// The QR text (EC1:...).
     text: String,
@@ -91,6 +92,11 @@ pub async fn check(args: &VerifyArgs, clock: &dyn Clock) -> Outcome {
         Ok(c) => c,
         Err(e) => return could_not(e),
     };
+    let labels = check_label(&args.lane, "lane label", LANE_MAX)
+        .and_then(|()| check_label(&args.officer, "officer id", OFFICER_MAX));
+    if let Err(e) = labels {
+        return could_not(e);
+    }
     let config = ClientConfig::new(&args.service)
         .lane_token(&args.lane_token)
         .ca_cert(args.ca_cert.as_deref());
@@ -131,8 +137,9 @@ pub async fn check(args: &VerifyArgs, clock: &dyn Clock) -> Outcome {
             );
             outcome(&found, record(&v), args.lang)
         }
-        Err(ServiceError::Refused { code, .. }) => {
-            let facts = ServiceFacts::Refused { code: &code };
+        Err(e) if e.problem_code().is_some() => {
+            let code = e.problem_code().unwrap_or_default();
+            let facts = ServiceFacts::Refused { code };
             let found = assess::assess(lane, &offline.facts, facts, today);
             outcome(&found, json!({}), args.lang)
         }

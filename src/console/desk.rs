@@ -39,8 +39,8 @@ impl From<State> for Desk {
 
 impl Desk {
     /// The effects to run when the console starts.
-    pub fn start(&self) -> Vec<Effect> {
-        let mut effects = update::start(&self.lane);
+    pub fn start(&mut self) -> Vec<Effect> {
+        let mut effects = update::start(&mut self.lane);
         if let Some(demo) = &self.modes.demo {
             effects.extend(demo.start());
         }

@@ -74,8 +74,7 @@ impl EffectRunner {
         state_dir: &Path,
         origin: &Origin,
     ) -> Result<Self, String> {
-        let recorder =
-            Recorder::open(state_dir, clock.now(), origin).map_err(|e| e.to_string())?;
+        let recorder = Recorder::open(state_dir, clock.now(), origin).map_err(|e| e.to_string())?;
         let recorder = Arc::new(Mutex::new(recorder));
         let wake = Arc::new(Notify::new());
         let back_online = Arc::new(Notify::new());

@@ -163,6 +163,34 @@ fn fold(s: &str) -> String {
         .collect()
 }
 
+/// The longest lane label and officer id the service accepts.
+pub const LANE_MAX: usize = 32;
+pub const OFFICER_MAX: usize = 64;
+
+/// A lane label or an officer id as the service will accept it: 1 to `max` printable
+/// characters, nothing a terminal would act on. Checked where it is configured, so a bad
+/// one is refused at start rather than making every code look refused later.
+pub fn check_label(value: &str, what: &str, max: usize) -> Result<(), String> {
+    let shown = super::text::sanitize(value);
+    if value.trim().is_empty() {
+        return Err(format!(
+            "the {what} is empty: give 1 to {max} printable characters"
+        ));
+    }
+    if shown != value {
+        return Err(format!(
+            "the {what} {shown:?} holds control characters: give 1 to {max} printable characters"
+        ));
+    }
+    let n = value.chars().count();
+    if n > max {
+        return Err(format!(
+            "the {what} {shown:?} is {n} characters long: the service takes at most {max}"
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -331,10 +331,11 @@ fn parse_claims(payload: &[u8]) -> Result<Claims, CredentialError> {
     if expires_at <= issued_at {
         return Err(malformed("it expires before it was issued"));
     }
-    if expires_at - issued_at > MAX_LIFETIME_SECS {
+    // Both times come from the code: a difference past i64 is a lifetime too long too.
+    let lifetime = expires_at.checked_sub(issued_at).unwrap_or(i64::MAX);
+    if lifetime > MAX_LIFETIME_SECS {
         return Err(malformed(format!(
-            "it claims to live {} seconds; e-card codes live {TOKEN_LIFETIME_SECS}",
-            expires_at - issued_at
+            "it claims to live {lifetime} seconds; e-card codes live {TOKEN_LIFETIME_SECS}"
         )));
     }
     Ok(Claims {

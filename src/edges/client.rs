@@ -102,10 +102,15 @@ impl ServiceError {
         }
     }
 
-    /// The problem `code` when the service refused with one.
+    /// The problem `code` when the service refused the traveller's code or card (unknown
+    /// card, a token it will not honour): an answer about the traveller. A request the
+    /// service could not read (400) or a lane it does not know is this lane's problem, not
+    /// the traveller's, and gives no code here: the console says it could not check.
     pub fn problem_code(&self) -> Option<&str> {
         match self {
-            ServiceError::Refused { code, .. } => Some(code),
+            ServiceError::Refused { status, code, .. } if matches!(status, 404 | 409 | 422) => {
+                Some(code)
+            }
             _ => None,
         }
     }
@@ -138,6 +143,26 @@ enum Idempotent {
     No,
 }
 
+/// Plain HTTP carries the lane token in clear: it is only allowed to this machine.
+pub fn transport_allowed(url: &Url) -> Result<(), &'static str> {
+    if url.scheme() == "https" {
+        return Ok(());
+    }
+    let host = url.host_str().unwrap_or("");
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback {
+        Ok(())
+    } else {
+        Err(
+            "plain http:// would carry the lane token in clear; it is allowed only to this machine (127.0.0.1, ::1, localhost). Use https://",
+        )
+    }
+}
+
 impl ServiceClient {
     pub fn new(config: &ClientConfig) -> Result<Self, ServiceError> {
         let bad_url = |why: &str| ServiceError::BadUrl {
@@ -147,6 +172,9 @@ impl ServiceClient {
         let mut base = Url::parse(config.base_url.trim()).map_err(|e| bad_url(&e.to_string()))?;
         if !matches!(base.scheme(), "http" | "https") || base.host().is_none() {
             return Err(bad_url("it must be an http or https address with a host"));
+        }
+        if let Err(why) = transport_allowed(&base) {
+            return Err(bad_url(why));
         }
         if !base.path().ends_with('/') {
             let path = format!("{}/", base.path());
@@ -172,7 +200,8 @@ impl ServiceClient {
             if certs.is_empty() {
                 return Err(bad_ca("it holds no certificate".into()));
             }
-            builder = builder.tls_certs_merge(certs);
+            // Pinned: with a CA given, only that CA is trusted, not the system's roots.
+            builder = builder.tls_certs_only(certs);
         }
         let http = builder.build().map_err(|e| ServiceError::BadCaCert {
             path: config

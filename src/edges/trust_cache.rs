@@ -1,7 +1,9 @@
 //! The lane's copy of the trust list on disk, so a console started while the service is
 //! down can still check codes offline. Its age is shown; a stale one is a warning.
 
+use std::io::Write;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
@@ -24,12 +26,14 @@ pub fn save(path: &Path, trust: &TrustList) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let tmp = path.with_extension("tmp");
-    std::fs::write(
-        &tmp,
-        serde_json::to_vec_pretty(&cached).expect("trust lists serialise"),
-    )?;
-    std::fs::File::open(&tmp)?.sync_all()?;
+    // Two saves at once (two answers, or a verify beside a console on one state folder)
+    // each write their own file; the last rename wins whole.
+    static SAVES: AtomicU64 = AtomicU64::new(0);
+    let n = SAVES.fetch_add(1, Ordering::Relaxed);
+    let tmp = path.with_extension(format!("tmp.{}.{n}", std::process::id()));
+    let mut file = crate::edges::audit::private_file(&tmp)?;
+    file.write_all(&serde_json::to_vec_pretty(&cached).expect("trust lists serialise"))?;
+    file.sync_all()?;
     std::fs::rename(&tmp, path)
 }
 

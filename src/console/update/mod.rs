@@ -29,7 +29,11 @@ pub const NOTE_MAX: usize = 240;
 const NOTICE_FOR: chrono::TimeDelta = chrono::TimeDelta::seconds(6);
 
 /// The effects to run when the console starts.
-pub fn start(_state: &State) -> Vec<Effect> {
+/// Both asks are marked in flight: the first health answer must not ask for the trust
+/// list a second time while the first is still on its way.
+pub fn start(state: &mut State) -> Vec<Effect> {
+    state.health_in_flight = true;
+    state.trust_in_flight = true;
     vec![Effect::CheckHealth, Effect::FetchTrustList]
 }
 

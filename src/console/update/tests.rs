@@ -304,10 +304,21 @@ fn health_is_polled_on_ticks_one_request_at_a_time() {
 fn the_start_asks_for_health_and_the_trust_list_and_a_stale_list_is_refreshed() {
     let (mut state, _) = setup();
     assert_eq!(
-        super::start(&state),
+        super::start(&mut state),
         vec![Effect::CheckHealth, Effect::FetchTrustList]
     );
     state.trust.as_mut().unwrap().fetched_at -= TRUST_EVERY.num_seconds() + 1;
+    let effects = send(
+        &mut state,
+        Msg::HealthChecked {
+            result: Ok(Duration::from_millis(2)),
+        },
+    );
+    assert!(
+        effects.is_empty(),
+        "the list asked for at the start is still on its way: {effects:?}"
+    );
+    state.trust_in_flight = false;
     let effects = send(
         &mut state,
         Msg::HealthChecked {

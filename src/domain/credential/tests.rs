@@ -205,6 +205,15 @@ fn structural_surprises_are_malformed_with_a_reason() {
             ),
         ),
         (
+            // A difference past i64: still a lifetime, never an overflow.
+            "claims to live 9223372036854775807 seconds",
+            craft(
+                eddsa_header(),
+                claims_map(|e| e[2].1 = Value::from(i64::MIN)),
+                &k,
+            ),
+        ),
+        (
             "not a map",
             craft(eddsa_header(), cbor(&Value::Array(vec![])), &k),
         ),

@@ -332,10 +332,7 @@ struct Quarantined {
 
 /// The hash and number of the newest file's last record, after removing a last line a
 /// crash cut short and moving a complete last line that does not verify to quarantine.
-fn recover_tail(
-    path: &Path,
-    quarantined: &mut Vec<Quarantined>,
-) -> std::io::Result<(String, u64)> {
+fn recover_tail(path: &Path, quarantined: &mut Vec<Quarantined>) -> std::io::Result<(String, u64)> {
     let mut text = std::fs::read(path)?;
     if !text.is_empty() && !text.ends_with(b"\n") {
         let keep = text.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
@@ -350,7 +347,9 @@ fn recover_tail(
             return Ok((GENESIS.to_owned(), 0));
         }
         let last = &text[start..];
-        let line = std::str::from_utf8(last).unwrap_or("").trim_end_matches('\n');
+        let line = std::str::from_utf8(last)
+            .unwrap_or("")
+            .trim_end_matches('\n');
         if let Ok((hash, seq)) = check_line(line, None, None) {
             return Ok((hash, seq));
         }
@@ -375,7 +374,10 @@ fn quarantine(log_file: &Path, record: &[u8]) -> std::io::Result<Quarantined> {
         .join("audit-quarantine");
     super::outbox::private_dir(&dir)?;
     let sha256 = sha256_hex(record);
-    let name = log_file.file_stem().and_then(|s| s.to_str()).unwrap_or("audit");
+    let name = log_file
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("audit");
     let file = dir.join(format!("{name}-{}.bin", &sha256[..16]));
     let mut out = super::outbox::private_file(&file)?;
     out.write_all(record)?;
@@ -519,7 +521,8 @@ mod tests {
         drop(log);
         let path = files_in(&audit).unwrap().remove(0);
         let mut f = OpenOptions::new().append(true).open(&path).unwrap();
-        f.write_all(b"\x00\x01 garbage the disk kept \xff\n").unwrap();
+        f.write_all(b"\x00\x01 garbage the disk kept \xff\n")
+            .unwrap();
         drop(f);
         let mut log = open(&audit, at(15, 2));
         // The garbage went to quarantine, and the move is in the chain.

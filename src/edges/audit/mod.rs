@@ -15,5 +15,5 @@ pub mod outbox;
 pub mod recorder;
 
 pub use log::{AuditError, AuditLog, Broken, verify_files};
-pub use outbox::Outbox;
+pub use outbox::{Outbox, private_dir, private_file};
 pub use recorder::{RecordedDecision, Recorder};

@@ -104,7 +104,8 @@ impl Outbox {
             return Err(OutboxError::BadId(decision.decision_id.clone()));
         }
         let body = serde_json::to_vec(decision).expect("decisions serialise");
-        let mut file = private_file(&self.staged_path(&decision.decision_id)).map_err(|e| self.io(e))?;
+        let mut file =
+            private_file(&self.staged_path(&decision.decision_id)).map_err(|e| self.io(e))?;
         file.write_all(&body).map_err(|e| self.io(e))?;
         file.sync_all().map_err(|e| self.io(e))?;
         Ok(super::log::sha256_hex(&body))
@@ -130,7 +131,10 @@ impl Outbox {
         for entry in fs::read_dir(&self.dir).map_err(|e| self.io(e))? {
             let path = entry.map_err(|e| self.io(e))?.path();
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            if let Some(id) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".staged")) {
+            if let Some(id) = name
+                .strip_prefix('.')
+                .and_then(|n| n.strip_suffix(".staged"))
+            {
                 let body = fs::read(&path).map_err(|e| self.io(e))?;
                 out.push((id.to_owned(), super::log::sha256_hex(&body)));
             }
@@ -147,7 +151,11 @@ impl Outbox {
             if path.extension().and_then(|e| e.to_str()) != Some("json") {
                 continue;
             }
-            let id = path.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_owned();
+            let id = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("")
+                .to_owned();
             let body = fs::read(&path).map_err(|e| self.io(e))?;
             let decision = serde_json::from_slice::<DecisionRequest>(&body).ok();
             out.push((id, super::log::sha256_hex(&body), decision));

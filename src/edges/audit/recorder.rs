@@ -199,7 +199,11 @@ impl Recorder {
     /// Opens the audit log (a new one starts with a genesis record naming `origin`), the
     /// outbox and the hand-off folder under `state`, and settles what a crash or an
     /// intruder left in the outbox (see the module's documentation).
-    pub fn open(state: &Path, now: DateTime<Utc>, origin: &Origin) -> Result<Recorder, RecordError> {
+    pub fn open(
+        state: &Path,
+        now: DateTime<Utc>,
+        origin: &Origin,
+    ) -> Result<Recorder, RecordError> {
         let audit_dir = state.join("audit");
         super::outbox::private_dir(state).map_err(|source| AuditError::Io {
             dir: state.to_owned(),
@@ -212,7 +216,8 @@ impl Recorder {
             dir: audit_dir.clone(),
             source,
         })?;
-        let vouched = |id: &str, sha: &str| logged.get(id).is_some_and(|s| s.as_deref() == Some(sha));
+        let vouched =
+            |id: &str, sha: &str| logged.get(id).is_some_and(|s| s.as_deref() == Some(sha));
         for (id, sha) in outbox.staged()? {
             if vouched(&id, &sha) {
                 outbox.commit(&id)?;
@@ -258,7 +263,7 @@ impl Recorder {
     }
 
     /// The record second line picks up: what was checked, why it was referred, the note.
-/// Only its owner may read it.
+    /// Only its owner may read it.
     fn write_handoff(&self, d: &RecordedDecision) -> Result<(), RecordError> {
         let err = |source| RecordError::Handoff {
             dir: self.handoff.clone(),
@@ -435,26 +440,34 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let r = Recorder::open(dir.path(), now(), &origin()).unwrap();
         // As if killed between staging and the audit record: never confirmed on screen.
-        r.outbox.stage(&decision("s-8", DecisionKind::Flag).request).unwrap();
+        r.outbox
+            .stage(&decision("s-8", DecisionKind::Flag).request)
+            .unwrap();
         drop(r);
         let r = Recorder::open(dir.path(), now(), &origin()).unwrap();
         assert!(r.outbox().is_empty());
         assert!(dir.path().join("outbox/unconfirmed/s-8.json").is_file());
         let log = log_text(dir.path());
-        assert!(log.contains(r#""kind":"set-aside""#) && log.contains(r#""why":"unconfirmed""#), "{log}");
+        assert!(
+            log.contains(r#""kind":"set-aside""#) && log.contains(r#""why":"unconfirmed""#),
+            "{log}"
+        );
     }
 
     #[test]
     fn a_decision_file_dropped_into_the_outbox_is_set_aside_not_delivered() {
         let dir = tempfile::tempdir().unwrap();
         let mut r = Recorder::open(dir.path(), now(), &origin()).unwrap();
-        r.record(&decision("s-1", DecisionKind::Flag), now()).unwrap();
+        r.record(&decision("s-1", DecisionKind::Flag), now())
+            .unwrap();
         drop(r);
         // Someone drops a decision of their own, and alters the genuine one.
         let forged = serde_json::to_vec(&decision("s-7", DecisionKind::Approve).request).unwrap();
         std::fs::write(dir.path().join("outbox/s-7.json"), forged).unwrap();
         let genuine = dir.path().join("outbox/s-1.json");
-        let altered = std::fs::read_to_string(&genuine).unwrap().replace("flag", "approve");
+        let altered = std::fs::read_to_string(&genuine)
+            .unwrap()
+            .replace("flag", "approve");
         std::fs::write(&genuine, altered).unwrap();
         let r = Recorder::open(dir.path(), now(), &origin()).unwrap();
         assert!(r.outbox().is_empty(), "nothing unvouched is delivered");
@@ -470,7 +483,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let state = dir.path().join("state");
         let mut r = Recorder::open(&state, now(), &origin()).unwrap();
-        r.record(&decision("s-3", DecisionKind::Escalate), now()).unwrap();
+        r.record(&decision("s-3", DecisionKind::Escalate), now())
+            .unwrap();
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         for folder in ["", "audit", "outbox", "handoff"] {
             assert_eq!(mode(&state.join(folder)), 0o700, "{folder}");
