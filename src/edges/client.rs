@@ -108,9 +108,11 @@ impl ServiceError {
     /// the traveller's, and gives no code here: the console says it could not check.
     pub fn problem_code(&self) -> Option<&str> {
         match self {
-            ServiceError::Refused { status, code, .. } if matches!(status, 404 | 409 | 422) => {
-                Some(code)
-            }
+            ServiceError::Refused {
+                status: 404 | 409 | 422,
+                code,
+                ..
+            } => Some(code),
             _ => None,
         }
     }
