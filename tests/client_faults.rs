@@ -2,7 +2,6 @@
 //! in one bad way. Each failure must become its own clear error, and only idempotent
 //! calls may be retried.
 
-#[allow(dead_code)]
 mod common;
 
 use std::sync::Arc;
