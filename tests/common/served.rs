@@ -45,6 +45,17 @@ pub fn serve(binary: &str, lane_token: &str, extra: &[&str]) -> Served {
 /// As [`serve`], on the database `db` names (a SQLite path or a `postgres://` URL)
 /// instead of a fresh SQLite file.
 pub fn serve_on(binary: &str, lane_token: &str, db: Option<&str>, extra: &[&str]) -> Served {
+    serve_with_env(binary, lane_token, db, extra, &[])
+}
+
+/// As [`serve_on`], with environment variables (`LANEDESK_LOG` is `warn` unless set here).
+pub fn serve_with_env(
+    binary: &str,
+    lane_token: &str,
+    db: Option<&str>,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Served {
     let dir = tempfile::tempdir().unwrap();
     let db_arg = match db {
         Some(db) => std::ffi::OsString::from(db),
@@ -54,6 +65,7 @@ pub fn serve_on(binary: &str, lane_token: &str, db: Option<&str>, extra: &[&str]
     let mut child = Command::new(binary)
         .env_remove("LANEDESK_LANE_TOKEN")
         .env("LANEDESK_LOG", "warn")
+        .envs(env.iter().copied())
         .args([
             "issuer",
             "serve",
