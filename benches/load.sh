@@ -2,8 +2,9 @@
 # The service under many lanes, for docs/PERFORMANCE.md: one instance on SQLite, one on
 # PostgreSQL, two on PostgreSQL, at 50, 200 and 500 lanes, each point on fresh service
 # processes and a fresh database. Prints one markdown row a point: verifications/s, p50,
-# p99, errors, false replays, peak service RSS, and CPU seconds per 1,000 verifications
-# for the services and for the load generator (they share this machine's cores).
+# p99, errors, false replays, peak service RSS, and CPU seconds per 1,000 rounds for the
+# services, for PostgreSQL's server processes and for the load generator (they all share
+# this machine's cores). A round is one lane's traveller: mint, verify, decide.
 #
 #   eval "$(bash .ci/postgres.sh start)"     # a PostgreSQL server for the PostgreSQL rows
 #   bash benches/load.sh [SECONDS] [LANES...]    # default 20 s, 50 200 500 lanes
@@ -33,6 +34,15 @@ tick=$(getconf CLK_TCK)
 
 # cpu PID: user+system CPU seconds so far.
 cpu() { awk -v t="$tick" '{ printf "%.2f", ($14 + $15) / t }' "/proc/$1/stat"; }
+# CPU seconds of every PostgreSQL server process so far (backends live as long as the
+# services' pooled connections, which outlive each measurement).
+pg_cpu() {
+  local t=0 p
+  for p in $(pgrep -x postgres); do
+    t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  echo "scale=2; $t / $tick" | bc
+}
 # peak resident set, MiB.
 rss() { awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 
@@ -54,13 +64,13 @@ start() {
 
 pg_db() {
   local name=$1
-  psql -q "$LANEDESK_TEST_POSTGRES" -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" >/dev/null
+  PGOPTIONS='-c client_min_messages=warning' psql -q "$LANEDESK_TEST_POSTGRES" -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" >/dev/null
   psql -q "$LANEDESK_TEST_POSTGRES" -c "CREATE DATABASE $name" >/dev/null
   echo "${LANEDESK_TEST_POSTGRES%/*}/$name"
 }
 
-echo "| setup | lanes | verifications/s | p50 ms | p99 ms | errors | false replays | service RSS MiB | service CPU s / 1k verif. | load CPU s / 1k verif. |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| setup | lanes | verifications/s | p50 ms | p99 ms | errors | false replays | service RSS MiB | CPU s / 1k rounds: service | PostgreSQL | load generator |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for setup in "1 SQLite" "1 PostgreSQL" "2 PostgreSQL"; do
   for lanes in "${lanes_list[@]}"; do
     n=${setup%% *}
@@ -79,11 +89,13 @@ for setup in "1 SQLite" "1 PostgreSQL" "2 PostgreSQL"; do
     fi
     before=0
     for p in "${service_pids[@]}"; do before=$(echo "$before + $(cpu "$p")" | bc); done
+    pg_before=$(pg_cpu)
     joined=$(IFS=,; echo "${urls[*]}")
     out="$work/$point.json"
     /usr/bin/time -f "%U %S" -o "$work/$point.time" \
       "$bin" issuer load --service "$joined" --lane-token "$token" --lanes "$lanes" \
       --seconds "$secs" >"$out" || true
+    pg_after=$(pg_cpu)
     after=0
     peak=0
     for p in "${service_pids[@]}"; do
@@ -91,17 +103,18 @@ for setup in "1 SQLite" "1 PostgreSQL" "2 PostgreSQL"; do
       peak=$((peak + $(rss "$p")))
     done
     for p in "${service_pids[@]}"; do kill "$p"; wait "$p" 2>/dev/null || true; done
-    python3 - "$out" "$work/$point.time" "$setup" "$lanes" "$before" "$after" "$peak" <<'EOF'
+    python3 - "$out" "$work/$point.time" "$setup" "$lanes" "$before" "$after" "$peak" "$pg_before" "$pg_after" <<'EOF'
 import json, sys
-out, timef, setup, lanes, before, after, peak = sys.argv[1:]
+out, timef, setup, lanes, before, after, peak, pg_before, pg_after = sys.argv[1:]
 r = json.load(open(out))
 u, s = map(float, open(timef).read().split()[-2:])
 k = max(r["verifications"], 1) / 1000
 print(f"| {setup} | {lanes} | {r['per_second']:,.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
-      f"{r['errors']} | {r['false_replays']} | {peak} | {(float(after) - float(before)) / k:.2f} | {(u + s) / k:.2f} |")
+      f"{r['errors']} | {r['false_replays']} | {peak} | {(float(after) - float(before)) / k:.2f} | "
+      f"{(float(pg_after) - float(pg_before)) / k:.2f} | {(u + s) / k:.2f} |")
 if r["error_samples"]:
     print("<!-- errors: " + "; ".join(r["error_samples"]) + " -->")
 EOF
-    [ "${setup#* }" = SQLite ] || psql -q "$LANEDESK_TEST_POSTGRES" -c "DROP DATABASE IF EXISTS lanedesk_load_$point WITH (FORCE)" >/dev/null
+    [ "${setup#* }" = SQLite ] || PGOPTIONS='-c client_min_messages=warning' psql -q "$LANEDESK_TEST_POSTGRES" -c "DROP DATABASE IF EXISTS lanedesk_load_$point WITH (FORCE)" >/dev/null
   done
 done

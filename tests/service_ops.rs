@@ -498,3 +498,65 @@ fn a_database_from_a_newer_lanedesk_is_refused() {
     assert!(err.contains("schema is at version 99"), "{err}");
     assert!(err.contains("newer lanedesk"), "{err}");
 }
+
+#[tokio::test]
+async fn a_service_prunes_old_verification_records_when_it_starts() {
+    let svc = common::start(false).await;
+    let client = svc.client();
+    let code = client.mint(T01.parse().unwrap()).await.unwrap().qr;
+    client
+        .verify(&VerificationRequest {
+            token: code,
+            checkpoint: "lo-wu".into(),
+            lane: "7".into(),
+            direction: Direction::Entry,
+            officer: "o".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(svc.issuer.store().count("verifications").unwrap(), 1);
+    let db = svc.db();
+    let clock = svc.clock.clone();
+    let common::TestService {
+        service,
+        issuer,
+        dir,
+        ..
+    } = svc;
+    service.unwrap().stop().await;
+    drop(issuer);
+
+    // 91 days later the service starts again on the same file; its pruner runs at once.
+    clock.advance(chrono::Duration::days(91));
+    let setup = lanedesk::app::service::ServiceSetup::new(
+        &common::fixtures_dir(),
+        std::sync::Arc::new(clock),
+        LANE_TOKEN,
+    )
+    .db(&db);
+    let again = lanedesk::app::service::InProcessService::start(setup)
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while again.issuer.store().count("verifications").unwrap() > 0 {
+        assert!(std::time::Instant::now() < deadline, "not pruned");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(again.issuer.store().count("presentations").unwrap(), 0);
+    // The count follows the delete's commit by a moment.
+    loop {
+        let metrics = reqwest::get(format!("{}/metrics", again.url))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if metrics.contains("lanedesk_verifications_pruned_total 2") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{metrics}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    again.stop().await;
+    drop(dir);
+}
