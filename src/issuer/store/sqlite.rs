@@ -69,10 +69,13 @@ pub struct SqliteStore {
     lock: Mutex<Option<File>>,
 }
 
+/// One schema step, run inside the migration transaction.
+pub type Migration = fn(&Connection) -> Result<(), StoreError>;
+
 /// Versioned migrations. Version 1 is the schema from before versions were recorded
 /// (every statement `IF NOT EXISTS`, so a file made by an earlier lanedesk is taken as it
 /// is); version 2 moves travellers into tables of their own and adds the card lifecycle.
-pub const MIGRATIONS: &[(i64, &str, fn(&Connection) -> Result<(), StoreError>)] = &[
+pub const MIGRATIONS: &[(i64, &str, Migration)] = &[
     (1, "keys, travellers, verifications, decisions", v1),
     (
         2,
