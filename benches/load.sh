@@ -8,8 +8,9 @@
 #
 #   eval "$(bash .ci/postgres.sh start)"     # a PostgreSQL server for the PostgreSQL rows
 #   bash benches/load.sh [SECONDS] [LANES...]    # default 20 s, 50 200 500 lanes
+#   THINK_MS=1000 bash benches/load.sh 30 500     # each lane pauses 1 s between travellers
 #
-# The load generator is `lanedesk issuer load` (flat out: no pause between travellers).
+# The load generator is `lanedesk issuer load`, flat out unless THINK_MS is set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -94,7 +95,7 @@ for setup in "1 SQLite" "1 PostgreSQL" "2 PostgreSQL"; do
     out="$work/$point.json"
     /usr/bin/time -f "%U %S" -o "$work/$point.time" \
       "$bin" issuer load --service "$joined" --lane-token "$token" --lanes "$lanes" \
-      --seconds "$secs" >"$out" || true
+      --seconds "$secs" --think-ms "${THINK_MS:-0}" >"$out" || true
     pg_after=$(pg_cpu)
     after=0
     peak=0
