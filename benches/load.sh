@@ -50,6 +50,7 @@ rss() { awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 # start DB NAME: starts a service, sets $started_pid and $started_url.
 start() {
   local log="$work/$2.log"
+  : >"$log"
   LANEDESK_LOG=warn "$bin" issuer serve --listen 127.0.0.1:0 --lane-token "$token" \
     --db "$1" --fixtures fixtures 2>"$log" &
   started_pid=$!

@@ -690,28 +690,30 @@ impl Store for PgStore {
         let at = d.received_at.timestamp_millis();
         let id = &d.request.decision_id;
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(&e)?;
-        tx.batch_execute("SET LOCAL synchronous_commit = on")
-            .await
-            .map_err(&e)?;
-        let inserted = tx
-            .execute(
+        // Prepared once per connection: no parse or plan per decision.
+        let insert = client
+            .prepare_cached(
                 "INSERT INTO decisions (decision_id, body, received_at) VALUES ($1, $2, $3)
                  ON CONFLICT (decision_id) DO NOTHING",
-                &[id, &body, &at],
             )
             .await
             .map_err(&e)?;
+        let stored = client
+            .prepare_cached("SELECT body, received_at FROM decisions WHERE decision_id = $1")
+            .await
+            .map_err(&e)?;
+        let tx = client.transaction().await.map_err(&e)?;
+        // Sent together (the driver pipelines them): one round trip for both.
+        let params: [&(dyn ToSql + Sync); 3] = [id, &body, &at];
+        let ((), inserted) = tokio::try_join!(
+            tx.batch_execute("SET LOCAL synchronous_commit = on"),
+            tx.execute(&insert, &params),
+        )
+        .map_err(&e)?;
         if inserted == 0 {
             // Another request (on any instance) stored this id first and has committed:
             // ON CONFLICT waited for it, and this statement's snapshot is newer.
-            let row = tx
-                .query_one(
-                    "SELECT body, received_at FROM decisions WHERE decision_id = $1",
-                    &[id],
-                )
-                .await
-                .map_err(&e)?;
+            let row = tx.query_one(&stored, &[id]).await.map_err(&e)?;
             let stored: &str = row.get(0);
             let outcome = if stored == body {
                 DecisionOutcome::Duplicate(millis(row.get(1)))
