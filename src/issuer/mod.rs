@@ -157,9 +157,13 @@ pub struct Issuer {
     keys: Vec<IssuerKey>,
     trust: TrustList,
     records: RwLock<Records>,
+    reloaded: std::sync::Mutex<Option<std::time::Instant>>,
     metrics: metrics::Metrics,
     stopping: AtomicBool,
 }
+
+/// How often an instance may read every traveller again to find a card new to it.
+const RELOAD_AT_MOST_EVERY: Duration = Duration::from_secs(5);
 
 impl Issuer {
     /// Opens (creating, migrating and seeding on first start) the service's database.
@@ -217,6 +221,7 @@ impl Issuer {
             keys,
             trust,
             records: RwLock::new(records),
+            reloaded: std::sync::Mutex::new(None),
             metrics: metrics::Metrics::new(),
             stopping: AtomicBool::new(false),
         };
@@ -283,13 +288,21 @@ impl Issuer {
     }
 
     /// The record of `card`, reading the travellers again when the card is new to this
-    /// instance (enrolled after it started, by another instance's seeding).
+    /// instance (enrolled after it started, by another instance's seeding); at most every
+    /// few seconds, so codes for unknown cards cannot make it read them all each time.
     async fn find_record(
         &self,
         card: &CardRef,
     ) -> Result<Option<Arc<TravellerRecord>>, StoreError> {
         if let Some(record) = self.record(card) {
             return Ok(Some(record));
+        }
+        {
+            let mut last = self.reloaded.lock().unwrap_or_else(|p| p.into_inner());
+            if last.is_some_and(|at| at.elapsed() < RELOAD_AT_MOST_EVERY) {
+                return Ok(None);
+            }
+            *last = Some(std::time::Instant::now());
         }
         let fresh = load_records(&*self.store).await?;
         let found = fresh.by_card.get(card).cloned();

@@ -134,7 +134,9 @@ pub enum StoreError {
         "the issuer database's schema is at version {found}, newer than this lanedesk knows ({known}); run a newer lanedesk against it"
     )]
     TooNew { found: i64, known: i64 },
-    #[error("the issuer database is closed: the service is stopping")]
+    #[error(
+        "the issuer database is closed: the service is stopping (or its database writer stopped: see the log)"
+    )]
     Closed,
 }
 
