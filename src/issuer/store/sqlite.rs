@@ -1,16 +1,17 @@
 //! The embedded back end: one SQLite file, one service process.
 //!
 //! **One writer.** Every write goes through one connection owned by a writer thread, which
-//! takes what is queued (up to [`MAX_BATCH`] jobs) and commits it as one `BEGIN IMMEDIATE`
-//! transaction, each job in its own savepoint. One writer means no "database is locked"
+//! takes what is queued (up to [`MAX_BATCH`] jobs) and commits it in `BEGIN IMMEDIATE`
+//! transactions, each job in its own savepoint. One writer means no "database is locked"
 //! inside the process; `IMMEDIATE` means a tool in another process (`issuer cards revoke`)
 //! waits for the lock with the busy timeout instead of failing on a lock upgrade; and
 //! committing many verifications at once is what lets one instance reach 10,000/s.
 //!
-//! **Durability.** Batches holding only verifications commit with `synchronous=NORMAL` (a
-//! power cut may forget the last few, which only weakens replay detection for codes that
-//! expire within a minute anyway); a batch holding a decision or a card status change
-//! commits with `synchronous=FULL`, and nobody is answered before the commit.
+//! **Durability.** The verifications of a batch commit together with `synchronous=NORMAL`
+//! (a power cut may forget the last few, which only weakens replay detection for codes
+//! that expire within a minute anyway) and are answered at once; then the batch's decisions
+//! and card status changes commit with `synchronous=FULL`, and none of them is answered
+//! before that commit is on disk.
 //!
 //! **One service per file.** `issuer serve` holds an exclusive lock on `FILE.lock` for its
 //! life; a second one refuses to start and says why. Several instances need PostgreSQL.
@@ -364,48 +365,59 @@ fn write_loop(conn: Connection, mut rx: mpsc::Receiver<Queued>, queued: &AtomicU
             }
         }
         queued.fetch_sub(batch.len(), Ordering::Relaxed);
-        let durable = batch.iter().any(|j| j.durable);
-        if durable != full {
-            let level = if durable { "FULL" } else { "NORMAL" };
-            if conn.pragma_update(None, "synchronous", level).is_ok() {
-                full = durable;
+        // Jobs that were queued together were in flight together, so any order between them
+        // is one their callers could have seen: the verifications commit first, without an
+        // fsync, and are answered before the decisions' fsync instead of after it.
+        let (durable, fast): (Vec<Queued>, Vec<Queued>) =
+            batch.into_iter().partition(|j| j.durable);
+        for (jobs, want_full) in [(fast, false), (durable, true)] {
+            if jobs.is_empty() {
+                continue;
             }
-        }
-        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
-            let e = StoreError::from(e);
-            for q in batch {
-                // Each job still runs so its caller hears why; nothing it does is kept.
-                let (_, reply) = (q.job)(&conn);
-                reply(Some(&e));
-            }
-            let _ = conn.execute_batch("ROLLBACK");
-            continue;
-        }
-        let mut replies = Vec::with_capacity(batch.len());
-        for q in batch {
-            let savepoint = conn
-                .prepare_cached("SAVEPOINT job")
-                .and_then(|mut s| s.execute([]));
-            let (ok, reply) = (q.job)(&conn);
-            if savepoint.is_ok() {
-                let end = if ok { "RELEASE job" } else { "ROLLBACK TO job" };
-                let _ = conn.prepare_cached(end).and_then(|mut s| s.execute([]));
-                if !ok {
-                    let _ = conn
-                        .prepare_cached("RELEASE job")
-                        .and_then(|mut s| s.execute([]));
+            if want_full != full {
+                let level = if want_full { "FULL" } else { "NORMAL" };
+                if conn.pragma_update(None, "synchronous", level).is_ok() {
+                    full = want_full;
                 }
             }
-            replies.push(reply);
+            commit_batch(&conn, jobs);
         }
-        let commit = conn.execute_batch("COMMIT").map_err(StoreError::from);
-        if commit.is_err() {
-            let _ = conn.execute_batch("ROLLBACK");
+    }
+}
+
+/// Runs `jobs` in one `BEGIN IMMEDIATE` transaction, each in a savepoint (a failing job
+/// leaves nothing behind and fails alone), and answers them after the commit.
+fn commit_batch(conn: &Connection, jobs: Vec<Queued>) {
+    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        let e = StoreError::from(e);
+        for q in jobs {
+            // Each job still runs so its caller hears why; nothing it does is kept.
+            let (_, reply) = (q.job)(conn);
+            reply(Some(&e));
         }
-        let commit = commit.err();
-        for reply in replies {
-            reply(commit.as_ref());
+        let _ = conn.execute_batch("ROLLBACK");
+        return;
+    }
+    let run = |sql: &str| conn.prepare_cached(sql).and_then(|mut s| s.execute([]));
+    let mut replies = Vec::with_capacity(jobs.len());
+    for q in jobs {
+        let savepoint = run("SAVEPOINT job");
+        let (ok, reply) = (q.job)(conn);
+        if savepoint.is_ok() {
+            if !ok {
+                let _ = run("ROLLBACK TO job");
+            }
+            let _ = run("RELEASE job");
         }
+        replies.push(reply);
+    }
+    let commit = conn.execute_batch("COMMIT").map_err(StoreError::from);
+    if commit.is_err() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    let commit = commit.err();
+    for reply in replies {
+        reply(commit.as_ref());
     }
 }
 
