@@ -17,7 +17,6 @@
 //! TLS to the database is not built in: reach PostgreSQL over its Unix socket or a trusted
 //! network (docs/DEPLOY.md).
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -965,11 +964,6 @@ impl Store for PgStore {
         })?;
         body.map(|b| from_json(&b, "decision")).transpose()
     }
-}
-
-#[allow(dead_code)]
-fn _assert_send_sync(s: Arc<PgStore>) -> Arc<dyn Store> {
-    s
 }
 
 #[cfg(test)]
