@@ -6,7 +6,9 @@
 //! builds) on 127.0.0.1 with a fresh SQLite file; this process plays the lanes, each with its
 //! own HTTP connection, sending fresh codes minted beforehand. Both share the machine's cores,
 //! so the figures are a floor for a service on a machine of its own.
-//! LANEDESK_BENCH_REQUESTS sets the verifications per run (default 4000).
+//! LANEDESK_BENCH_REQUESTS sets the verifications per run (default 4000);
+//! LANEDESK_BENCH_DB=postgres://... runs the service on PostgreSQL instead (an empty
+//! database: `createdb`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -86,13 +88,15 @@ fn main() {
         } else {
             200
         });
-    let service = served::serve(env!("CARGO_BIN_EXE_lanedesk"), TOKEN, &[]);
+    let db = std::env::var("LANEDESK_BENCH_DB").ok();
+    let service = served::serve_on(env!("CARGO_BIN_EXE_lanedesk"), TOKEN, db.as_deref(), &[]);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
     println!(
-        "reference service, {requests} verifications per run, loopback, lanes each on their own connection"
+        "reference service on {}, {requests} verifications per run, loopback, lanes each on their own connection",
+        if db.is_some() { "PostgreSQL" } else { "SQLite" }
     );
     println!(
         "{:>6} {:>14} {:>10} {:>10}",

@@ -23,6 +23,14 @@ pub struct Health {
     pub time: DateTime<Utc>,
 }
 
+/// `GET /v1/ready`: the service can take traffic (its database answers).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Readiness {
+    pub status: String,
+    /// `sqlite` or `postgresql`.
+    pub database: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrustListBody {
     pub issued_at: DateTime<Utc>,

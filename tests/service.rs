@@ -384,11 +384,20 @@ async fn a_second_start_on_the_same_database_duplicates_nothing() {
     let trust = svc.issuer.trust_list().clone();
     let db = svc.db();
     let clock = svc.clock.clone();
-    let common::TestService { service, dir, .. } = svc;
+    let common::TestService {
+        service,
+        dir,
+        issuer,
+        ..
+    } = svc;
+    // Stopping lets the database go; only then may another service open it.
     service.unwrap().stop().await;
+    drop(issuer);
 
     let options = IssuerOptions::new(&db, common::fixtures_dir(), LANE_TOKEN);
-    let again = Issuer::open(&options, std::sync::Arc::new(clock)).unwrap();
+    let again = Issuer::open(&options, std::sync::Arc::new(clock))
+        .await
+        .unwrap();
     assert_eq!(again.store().count("keys").unwrap(), keys);
     assert_eq!(again.store().count("travellers").unwrap(), travellers);
     assert_eq!(keys, 2);
@@ -402,11 +411,14 @@ async fn a_service_that_cannot_start_says_why() {
     let dir = tempfile::tempdir().unwrap();
     let clock = std::sync::Arc::new(lanedesk::domain::clock::SystemClock);
     let no_token = IssuerOptions::new(dir.path().join("a.sqlite"), common::fixtures_dir(), " ");
-    let err = Issuer::open(&no_token, clock.clone()).err().unwrap();
+    let err = Issuer::open(&no_token, clock.clone()).await.err().unwrap();
     assert!(err.to_string().contains("--lane-token"), "{err}");
 
     let no_fixtures = IssuerOptions::new(dir.path().join("a.sqlite"), dir.path(), "t");
-    let err = Issuer::open(&no_fixtures, clock.clone()).err().unwrap();
+    let err = Issuer::open(&no_fixtures, clock.clone())
+        .await
+        .err()
+        .unwrap();
     assert!(err.to_string().contains("--fixtures"), "{err}");
 
     let bad_db = IssuerOptions::new(
@@ -414,7 +426,7 @@ async fn a_service_that_cannot_start_says_why() {
         common::fixtures_dir(),
         "t",
     );
-    let err = Issuer::open(&bad_db, clock.clone()).err().unwrap();
+    let err = Issuer::open(&bad_db, clock.clone()).await.err().unwrap();
     assert!(err.to_string().contains("--db"), "{err}");
 
     let svc = start(false).await;

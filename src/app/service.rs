@@ -10,7 +10,7 @@ use crate::domain::clock::Clock;
 use crate::domain::forgery::Forgery;
 use crate::domain::trust::KeyStatus;
 use crate::edges::client::{ClientConfig, ServiceClient};
-use crate::issuer::{self, Issuer, IssuerOptions, RunningIssuer, TlsFiles};
+use crate::issuer::{self, DbLocation, Issuer, IssuerOptions, RunningIssuer, TlsFiles};
 
 /// How to start it. `ServiceSetup::new` gives a plain-HTTP service on any free port.
 pub struct ServiceSetup {
@@ -19,8 +19,12 @@ pub struct ServiceSetup {
     pub lane_token: String,
     pub listen: SocketAddr,
     pub tls: Option<TlsFiles>,
-    /// The database file; by default one in a temporary folder that goes with the service.
-    pub db: Option<PathBuf>,
+    /// The database: by default a SQLite file in a temporary folder that goes with the
+    /// service; a PostgreSQL URL for tests of several instances.
+    pub db: Option<DbLocation>,
+    /// The admin API's credential; without one the admin API is off.
+    pub admin_token: Option<String>,
+    pub retain_days: Option<u32>,
 }
 
 impl ServiceSetup {
@@ -32,6 +36,8 @@ impl ServiceSetup {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             tls: None,
             db: None,
+            admin_token: None,
+            retain_days: None,
         }
     }
 
@@ -46,7 +52,23 @@ impl ServiceSetup {
     }
 
     pub fn db(mut self, path: &Path) -> ServiceSetup {
-        self.db = Some(path.to_owned());
+        self.db = Some(path.into());
+        self
+    }
+
+    /// A database by location: a SQLite path or a `postgres://` URL.
+    pub fn database(mut self, db: DbLocation) -> ServiceSetup {
+        self.db = Some(db);
+        self
+    }
+
+    pub fn admin_token(mut self, token: &str) -> ServiceSetup {
+        self.admin_token = Some(token.to_owned());
+        self
+    }
+
+    pub fn retain_days(mut self, days: u32) -> ServiceSetup {
+        self.retain_days = Some(days);
         self
     }
 }
@@ -64,9 +86,19 @@ impl InProcessService {
     pub async fn start(setup: ServiceSetup) -> Result<InProcessService, String> {
         let dir = tempfile::tempdir()
             .map_err(|e| format!("cannot create a temporary folder for the service: {e}"))?;
-        let db = setup.db.unwrap_or_else(|| dir.path().join("issuer.sqlite"));
-        let options = IssuerOptions::new(db, &setup.fixtures, &setup.lane_token);
-        let issuer = Arc::new(Issuer::open(&options, setup.clock).map_err(|e| e.to_string())?);
+        let db = setup
+            .db
+            .unwrap_or_else(|| DbLocation::Sqlite(dir.path().join("issuer.sqlite")));
+        let mut options = IssuerOptions::new(db, &setup.fixtures, &setup.lane_token);
+        options.admin_token = setup.admin_token;
+        if let Some(days) = setup.retain_days {
+            options.retain_days = days;
+        }
+        let issuer = Arc::new(
+            Issuer::open(&options, setup.clock)
+                .await
+                .map_err(|e| e.to_string())?,
+        );
         let running = issuer::spawn(issuer.clone(), setup.listen, setup.tls.as_ref())
             .await
             .map_err(|e| e.to_string())?;

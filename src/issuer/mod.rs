@@ -1,17 +1,27 @@
 //! The reference issuance service (`lanedesk issuer serve`): API v1 over HTTP or HTTPS,
-//! backed by a SQLite file seeded from the fixtures. Tests, the demo and training run it
-//! in-process on 127.0.0.1.
+//! backed by a SQLite file (one instance) or a PostgreSQL database (any number of
+//! instances), seeded from the fixtures. Tests, the demo and training run it in-process
+//! on 127.0.0.1.
 //!
-//! Traveller records are read-only after seeding, so they are served from memory; only
-//! verifications and decisions touch the database.
+//! What never changes while the service runs (holders, documents, portraits) is read from
+//! the database at start and served from memory; what does (card status, trips used, first
+//! presentations, decisions) is read and written in the database at every request, so every
+//! instance gives the same answer.
 
+pub mod admin;
+pub mod config;
+pub mod lifecycle;
+pub mod load;
+pub mod metrics;
 mod routes;
 pub mod store;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -23,9 +33,14 @@ use crate::domain::holder::{Alert, CardStatus, Crossing, Holder};
 use crate::domain::trust::{KeyStatus, TrustList, TrustedKey};
 use crate::fixtures::{self, FixtureError, Traveller};
 
-use store::{IssuerKey, Store, StoreError};
+use store::{Access, IssuerKey, Store};
+pub use store::{DbLocation, StoreError};
 
 pub const DEFAULT_ISSUER_ID: &str = "CN-NIA";
+/// How long `shutdown` waits for requests in flight.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+/// How often the retention pruner runs.
+pub const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 /// What the service knows about one card and its holder.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,7 +79,11 @@ pub enum IssuerError {
     #[error("the lane token is empty: pass --lane-token with the secret lanes will present")]
     EmptyLaneToken,
     #[error(
-        "the issuer database has no active signing key in service today; start with a new --db file"
+        "the admin token is empty or the same as the lane token: give --admin-token a secret of its own, or leave it out to keep the admin API off"
+    )]
+    BadAdminToken,
+    #[error(
+        "the issuer database has no active signing key in service today; start with a new --db"
     )]
     NoActiveKey,
     #[error(
@@ -85,48 +104,97 @@ pub enum IssuerError {
 }
 
 pub struct IssuerOptions {
-    pub db: PathBuf,
+    pub db: DbLocation,
     pub fixtures: PathBuf,
     pub lane_token: String,
+    /// The credential of the admin API (card lifecycle); without one the API is off.
+    pub admin_token: Option<String>,
     pub issuer_id: String,
     pub skew_secs: i64,
+    /// Verification records older than this are pruned.
+    pub retain_days: u32,
+    /// PostgreSQL connections per instance.
+    pub pool_size: usize,
 }
 
 impl IssuerOptions {
-    pub fn new(db: impl Into<PathBuf>, fixtures: impl Into<PathBuf>, lane_token: &str) -> Self {
+    pub fn new(db: impl Into<DbLocation>, fixtures: impl Into<PathBuf>, lane_token: &str) -> Self {
         Self {
             db: db.into(),
             fixtures: fixtures.into(),
             lane_token: lane_token.to_owned(),
+            admin_token: None,
             issuer_id: DEFAULT_ISSUER_ID.to_owned(),
             skew_secs: DEFAULT_SKEW_SECS,
+            retain_days: lifecycle::DEFAULT_RETAIN_DAYS,
+            pool_size: store::postgres::DEFAULT_POOL_SIZE,
         }
+    }
+
+    pub fn admin_token(mut self, token: &str) -> Self {
+        self.admin_token = Some(token.to_owned());
+        self
     }
 }
 
-pub struct Issuer {
-    store: Store,
-    issuer_id: String,
-    lane_token: String,
-    clock: Arc<dyn Clock>,
-    skew_secs: i64,
-    keys: Vec<IssuerKey>,
-    trust: TrustList,
+/// Holders and documents as read at start (their changing parts are overlaid from the
+/// database at each verification).
+#[derive(Default)]
+struct Records {
     by_card: HashMap<CardRef, Arc<TravellerRecord>>,
     portraits: HashMap<String, Arc<[u8]>>,
 }
 
+pub struct Issuer {
+    store: Arc<dyn Store>,
+    db: DbLocation,
+    issuer_id: String,
+    lane_token: String,
+    admin_token: Option<String>,
+    clock: Arc<dyn Clock>,
+    skew_secs: i64,
+    retain_days: u32,
+    keys: Vec<IssuerKey>,
+    trust: TrustList,
+    records: RwLock<Records>,
+    reloaded: std::sync::Mutex<Option<std::time::Instant>>,
+    metrics: metrics::Metrics,
+    stopping: AtomicBool,
+}
+
+/// How often an instance may read every traveller again to find a card new to it.
+const RELOAD_AT_MOST_EVERY: Duration = Duration::from_secs(5);
+
 impl Issuer {
-    /// Opens (creating and seeding on first start) the service's database.
-    pub fn open(options: &IssuerOptions, clock: Arc<dyn Clock>) -> Result<Self, IssuerError> {
+    /// Opens (creating, migrating and seeding on first start) the service's database.
+    pub async fn open(options: &IssuerOptions, clock: Arc<dyn Clock>) -> Result<Self, IssuerError> {
         if options.lane_token.trim().is_empty() {
             return Err(IssuerError::EmptyLaneToken);
         }
+        if let Some(admin) = &options.admin_token {
+            if admin.trim().is_empty() || admin == &options.lane_token {
+                return Err(IssuerError::BadAdminToken);
+            }
+        }
         let now = clock.now();
         let travellers = fixtures::load(&options.fixtures, now.date_naive())?;
-        let store = Store::open(&options.db)?;
-        store.seed(&options.issuer_id, now.timestamp(), &travellers)?;
-        let keys = store.keys()?;
+        let store: Arc<dyn Store> =
+            Arc::from(store::open(&options.db, Access::Serve, options.pool_size).await?);
+        let opened = async {
+            store
+                .seed(&options.issuer_id, now.timestamp(), &travellers)
+                .await?;
+            let keys = store.keys().await?;
+            let records = load_records(&*store).await?;
+            Ok::<_, StoreError>((keys, records))
+        };
+        let (keys, records) = match opened.await {
+            Ok(v) => v,
+            Err(e) => {
+                store.close().await;
+                return Err(e.into());
+            }
+        };
         let trust = TrustList {
             keys: keys
                 .iter()
@@ -141,24 +209,26 @@ impl Issuer {
                 .collect(),
             fetched_at: now.timestamp(),
         };
-        let mut by_card = HashMap::new();
-        let mut portraits = HashMap::new();
-        for (record, portrait) in store.travellers()? {
-            portraits.insert(record.holder.id.clone(), Arc::from(portrait));
-            by_card.insert(record.card, Arc::new(record));
-        }
         let issuer = Self {
             store,
+            db: options.db.clone(),
             issuer_id: options.issuer_id.clone(),
             lane_token: options.lane_token.clone(),
+            admin_token: options.admin_token.clone(),
             clock,
             skew_secs: options.skew_secs,
+            retain_days: options.retain_days,
             keys,
             trust,
-            by_card,
-            portraits,
+            records: RwLock::new(records),
+            reloaded: std::sync::Mutex::new(None),
+            metrics: metrics::Metrics::new(),
+            stopping: AtomicBool::new(false),
         };
-        issuer.active_key().ok_or(IssuerError::NoActiveKey)?;
+        if issuer.active_key().is_none() {
+            issuer.store.close().await;
+            return Err(IssuerError::NoActiveKey);
+        }
         Ok(issuer)
     }
 
@@ -167,12 +237,25 @@ impl Issuer {
         &self.issuer_id
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
+    /// The database behind the service. Its `count` and `decision` block and suit tests.
+    pub fn store(&self) -> &dyn Store {
+        &*self.store
+    }
+
+    pub fn db(&self) -> &DbLocation {
+        &self.db
+    }
+
+    pub fn metrics(&self) -> &metrics::Metrics {
+        &self.metrics
     }
 
     pub fn trust_list(&self) -> &TrustList {
         &self.trust
+    }
+
+    pub fn retain_days(&self) -> u32 {
+        self.retain_days
     }
 
     fn active_key(&self) -> Option<&IssuerKey> {
@@ -191,12 +274,46 @@ impl Issuer {
             .map(|k| (k.kid, k.signing.clone()))
     }
 
-    pub fn record(&self, card: &CardRef) -> Option<&Arc<TravellerRecord>> {
-        self.by_card.get(card)
+    fn records(&self) -> std::sync::RwLockReadGuard<'_, Records> {
+        self.records.read().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The card's record as read at start (its status and trips as they were then).
+    pub fn record(&self, card: &CardRef) -> Option<Arc<TravellerRecord>> {
+        self.records().by_card.get(card).cloned()
+    }
+
+    fn portrait(&self, holder: &str) -> Option<Arc<[u8]>> {
+        self.records().portraits.get(holder).cloned()
+    }
+
+    /// The record of `card`, reading the travellers again when the card is new to this
+    /// instance (enrolled after it started, by another instance's seeding); at most every
+    /// few seconds, so codes for unknown cards cannot make it read them all each time.
+    async fn find_record(
+        &self,
+        card: &CardRef,
+    ) -> Result<Option<Arc<TravellerRecord>>, StoreError> {
+        if let Some(record) = self.record(card) {
+            return Ok(Some(record));
+        }
+        {
+            let mut last = self.reloaded.lock().unwrap_or_else(|p| p.into_inner());
+            if last.is_some_and(|at| at.elapsed() < RELOAD_AT_MOST_EVERY) {
+                return Ok(None);
+            }
+            *last = Some(std::time::Instant::now());
+        }
+        let fresh = load_records(&*self.store).await?;
+        let found = fresh.by_card.get(card).cloned();
+        *self.records.write().unwrap_or_else(|p| p.into_inner()) = fresh;
+        Ok(found)
+    }
+
+    /// Every card as read at start, for the demo's phone and the benches.
     pub fn cards(&self) -> Vec<CardSummary> {
         let mut cards: Vec<CardSummary> = self
+            .records()
             .by_card
             .values()
             .map(|r| CardSummary {
@@ -214,7 +331,7 @@ impl Issuer {
 
     /// A fresh code for `card`, as the phone app would receive it. `None` for unknown cards.
     pub fn mint(&self, card: CardRef) -> Option<MintedToken> {
-        self.by_card.get(&card)?;
+        self.records().by_card.get(&card)?;
         let key = self.active_key()?;
         let claims = Claims::fresh(&self.issuer_id, card, self.clock.unix());
         let qr = credential::mint(&claims, key.kid, &key.signing);
@@ -224,6 +341,39 @@ impl Issuer {
             expires_at: chrono::DateTime::from_timestamp(claims.expires_at, 0).unwrap_or_default(),
         })
     }
+
+    /// Deletes verification records older than the retention period, now.
+    pub async fn prune(&self) -> Result<u64, StoreError> {
+        let before = self.clock.now() - chrono::Duration::days(i64::from(self.retain_days));
+        let n = self.store.prune(before).await?;
+        self.metrics.pruned(n);
+        Ok(n)
+    }
+
+    /// Ready to take traffic: the database answers and the service is not stopping.
+    pub async fn ready(&self) -> Result<(), String> {
+        if self.stopping.load(Ordering::Relaxed) {
+            return Err("the service is stopping".into());
+        }
+        self.store.ping().await.map_err(|e| e.to_string())
+    }
+
+    /// Lets the database go (after the last request). Later requests fail with 503.
+    pub async fn close(&self) {
+        self.stopping.store(true, Ordering::Relaxed);
+        self.store.close().await;
+    }
+}
+
+async fn load_records(store: &dyn Store) -> Result<Records, StoreError> {
+    let mut records = Records::default();
+    for (record, portrait) in store.travellers().await? {
+        records
+            .portraits
+            .insert(record.holder.id.clone(), Arc::from(portrait));
+        records.by_card.insert(record.card, Arc::new(record));
+    }
+    Ok(records)
 }
 
 /// Where the service's TLS certificate and key are.
@@ -233,26 +383,38 @@ pub struct TlsFiles {
     pub key: PathBuf,
 }
 
-/// A service listening in the background. Dropping it leaves the server running until the
-/// runtime ends; call [`RunningIssuer::shutdown`] to stop it.
+/// A service listening in the background, with its retention pruner. Dropping it leaves
+/// the server running until the runtime ends; call [`RunningIssuer::shutdown`] to stop it.
 pub struct RunningIssuer {
     pub addr: SocketAddr,
     /// `http://127.0.0.1:PORT` or `https://localhost:PORT`.
     pub url: String,
+    issuer: Arc<Issuer>,
     handle: axum_server::Handle<SocketAddr>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    pruner: tokio::task::JoinHandle<()>,
 }
 
 impl RunningIssuer {
+    /// Stops quickly (tests, the demo): requests in flight get a second to finish.
     pub async fn shutdown(self) {
-        self.handle
-            .graceful_shutdown(Some(std::time::Duration::from_secs(1)));
+        self.shutdown_within(Duration::from_secs(1)).await;
+    }
+
+    /// Stops taking connections, lets requests in flight finish (up to `grace`), then
+    /// commits what the database has queued and lets it go. Readiness fails from the
+    /// start, so a load balancer stops sending new work.
+    pub async fn shutdown_within(self, grace: Duration) {
+        self.issuer.stopping.store(true, Ordering::Relaxed);
+        self.handle.graceful_shutdown(Some(grace));
         let _ = self.task.await;
+        self.pruner.abort();
+        self.issuer.close().await;
     }
 
     /// Runs until the server stops by itself (it only does on error).
-    pub async fn wait(self) -> std::io::Result<()> {
-        match self.task.await {
+    pub async fn wait(&mut self) -> std::io::Result<()> {
+        match (&mut self.task).await {
             Ok(result) => result,
             Err(e) => Err(std::io::Error::other(e)),
         }
@@ -272,7 +434,7 @@ pub async fn spawn(
     let listener = std::net::TcpListener::bind(listen).map_err(bind_err)?;
     listener.set_nonblocking(true).map_err(bind_err)?;
     let addr = listener.local_addr().map_err(bind_err)?;
-    let app = routes::router(issuer).into_make_service();
+    let app = routes::router(issuer.clone()).into_make_service();
     let handle = axum_server::Handle::new();
     let (url, task) = match tls {
         Some(files) => {
@@ -305,10 +467,19 @@ pub async fn spawn(
             (format!("http://{addr}"), tokio::spawn(server.serve(app)))
         }
     };
+    let pruner = lifecycle::spawn_pruner(
+        issuer.store.clone(),
+        issuer.clock.clone(),
+        issuer.retain_days,
+        PRUNE_EVERY,
+        issuer.metrics.clone(),
+    );
     Ok(RunningIssuer {
         addr,
         url,
+        issuer,
         handle,
         task,
+        pruner,
     })
 }

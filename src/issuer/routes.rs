@@ -2,8 +2,10 @@
 
 use std::sync::Arc;
 
+use std::time::Instant;
+
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{DefaultBodyLimit, Path, Request, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -11,15 +13,17 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 
 use crate::api::{
-    CardInfo, DecisionReceipt, DecisionRequest, Health, PROBLEM_CONTENT_TYPE, Problem, TokenInfo,
-    TrustKeyBody, TrustListBody, Verification, VerificationRequest,
+    CardInfo, DecisionReceipt, DecisionRequest, Health, PROBLEM_CONTENT_TYPE, Problem, Readiness,
+    TokenInfo, TrustKeyBody, TrustListBody, Verification, VerificationRequest,
 };
-use crate::domain::checkpoint::Checkpoint;
+use crate::domain::checkpoint::{Checkpoint, Direction};
 use crate::domain::credential::{self, CardRef, CredentialError};
+use crate::domain::decision::DecisionKind;
 use crate::domain::text::sanitize;
 
 use super::Issuer;
-use super::store::{DecisionOutcome, NewVerification};
+use super::admin;
+use super::store::{DecisionOutcome, NewDecision, NewVerification, TripUse, apply_state};
 
 /// Requests are small JSON documents; anything larger is refused before parsing.
 const BODY_LIMIT: usize = 16 * 1024;
@@ -27,11 +31,16 @@ const BODY_LIMIT: usize = 16 * 1024;
 pub struct ApiError(Problem);
 
 impl ApiError {
-    fn new(status: StatusCode, code: &str, title: &str, detail: impl Into<String>) -> Self {
+    pub(super) fn new(
+        status: StatusCode,
+        code: &str,
+        title: &str,
+        detail: impl Into<String>,
+    ) -> Self {
         Self(Problem::new(status.as_u16(), code, title, detail))
     }
 
-    fn internal(what: impl std::fmt::Display) -> Self {
+    pub(super) fn internal(what: impl std::fmt::Display) -> Self {
         tracing::error!("internal failure: {what}");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -39,6 +48,25 @@ impl ApiError {
             "Internal failure",
             "The service failed while answering; the failure is in its log.",
         )
+    }
+
+    /// The database failed: 503 while the service is stopping or the database is out of
+    /// reach (a load balancer retries elsewhere), 500 otherwise.
+    pub(super) fn store(e: super::StoreError) -> Self {
+        match e {
+            super::StoreError::Closed
+            | super::StoreError::Postgres(_)
+            | super::StoreError::Busy(_) => {
+                tracing::warn!("database unavailable: {e}");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "Service unavailable",
+                    "The service cannot reach its database just now; try again shortly.",
+                )
+            }
+            other => Self::internal(other),
+        }
     }
 }
 
@@ -60,7 +88,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-type ApiResult<T> = Result<T, ApiError>;
+pub(super) type ApiResult<T> = Result<T, ApiError>;
 
 pub fn router(issuer: Arc<Issuer>) -> Router {
     let lane_only = Router::new()
@@ -69,15 +97,45 @@ pub fn router(issuer: Arc<Issuer>) -> Router {
         .route("/v1/holders/{id}/photo", get(photo))
         .route("/v1/decisions", post(decide))
         .route_layer(middleware::from_fn_with_state(issuer.clone(), require_lane));
+    let admin_only = Router::new()
+        .route("/v1/admin/cards/{card}", get(admin::card))
+        .route("/v1/admin/cards/{card}/status", post(admin::change_status))
+        .route_layer(middleware::from_fn_with_state(
+            issuer.clone(),
+            admin::require_admin,
+        ));
     Router::new()
         .route("/v1/health", get(health))
+        .route("/v1/ready", get(ready))
+        .route("/metrics", get(metrics))
         .route("/v1/cards", get(cards))
         .route("/v1/cards/{card}/tokens", post(mint))
         .merge(lane_only)
+        .merge(admin_only)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(issuer.clone(), track))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(issuer)
+}
+
+/// Counts and times every request by its route's template (never the raw path, which
+/// would make one series per card).
+async fn track(State(issuer): State<Arc<Issuer>>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = request.method().as_str().to_owned();
+    let response = next.run(request).await;
+    issuer.metrics.request(
+        &route,
+        &method,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
+    response
 }
 
 async fn not_found() -> ApiError {
@@ -98,8 +156,8 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
-/// Constant-time comparison, so the lane token cannot be guessed byte by byte from timing.
-fn same_secret(a: &[u8], b: &[u8]) -> bool {
+/// Constant-time comparison, so a token cannot be guessed byte by byte from timing.
+pub(super) fn same_secret(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -130,7 +188,7 @@ async fn require_lane(State(issuer): State<Arc<Issuer>>, request: Request, next:
     }
 }
 
-fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
+pub(super) fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
     body.map(|Json(v)| v).map_err(|rejection| {
         ApiError::new(
             rejection.status(),
@@ -142,7 +200,7 @@ fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
 }
 
 /// Lane and officer ids are short printable labels.
-fn check_label(value: &str, what: &str, max: usize) -> ApiResult<()> {
+pub(super) fn check_label(value: &str, what: &str, max: usize) -> ApiResult<()> {
     if value.is_empty() || value.chars().count() > max || sanitize(value) != value {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -165,21 +223,43 @@ fn known_checkpoint(name: &str) -> ApiResult<&'static Checkpoint> {
     })
 }
 
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, super::StoreError> + Send + 'static,
-) -> ApiResult<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)
-}
-
 async fn health(State(issuer): State<Arc<Issuer>>) -> Json<Health> {
     Json(Health {
         status: "ok".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         time: issuer.clock.now(),
     })
+}
+
+async fn ready(State(issuer): State<Arc<Issuer>>) -> ApiResult<Json<Readiness>> {
+    match issuer.ready().await {
+        Ok(()) => Ok(Json(Readiness {
+            status: "ready".into(),
+            database: issuer.store.kind().into(),
+        })),
+        Err(why) => Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not-ready",
+            "Not ready",
+            format!(
+                "{}; send lanes to another instance until it is back.",
+                sanitize(&why)
+            ),
+        )),
+    }
+}
+
+async fn metrics(State(issuer): State<Arc<Issuer>>) -> Response {
+    let ready = issuer.ready().await.is_ok();
+    let text = issuer.metrics.render(issuer.store.pool(), ready);
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response()
 }
 
 async fn trust_list(State(issuer): State<Arc<Issuer>>) -> Json<TrustListBody> {
@@ -219,37 +299,55 @@ async fn verify(
         issuer.skew_secs,
         None,
     )
-    .map_err(|e| token_problem(&e))?;
-    let record = issuer.by_card.get(&code.claims.card).cloned().ok_or_else(|| {
+    .map_err(|e| {
+        issuer.metrics.verification("refused", e.code());
+        token_problem(&e)
+    })?;
+    let unknown = || {
+        issuer.metrics.verification("refused", "unknown-card");
         ApiError::new(
             StatusCode::NOT_FOUND,
             "unknown-card",
             "Unknown card",
             "The code is genuine but its card is not known to this issuer. Refer to second line.",
         )
-    })?;
+    };
+    // Known before anything is recorded: a refused code is never a presentation.
+    let record = issuer
+        .find_record(&code.claims.card)
+        .await
+        .map_err(ApiError::store)?
+        .ok_or_else(unknown)?;
     let verification_id = format!(
         "v-{}",
         hex::encode(crate::domain::credential::Nonce::random().0)
     );
-    let presented_before = {
-        let issuer = issuer.clone();
-        let id = verification_id.clone();
-        let direction = request.direction.to_string();
-        blocking(move || {
-            issuer.store.record_verification(&NewVerification {
-                id: &id,
-                nonce: code.claims.nonce,
-                card: code.claims.card,
-                checkpoint: checkpoint.slug,
-                lane: &request.lane,
-                direction: &direction,
-                officer: &request.officer,
-                at: now,
-            })
+    let direction = request.direction.to_string();
+    let recorded = issuer
+        .store
+        .record_verification(&NewVerification {
+            id: &verification_id,
+            nonce: code.claims.nonce,
+            card: code.claims.card,
+            checkpoint: checkpoint.slug,
+            lane: &request.lane,
+            direction: &direction,
+            officer: &request.officer,
+            at: now,
         })
-        .await?
-    };
+        .await
+        .map_err(ApiError::store)?;
+    let state = recorded.card.ok_or_else(unknown)?;
+    let mut record = (*record).clone();
+    apply_state(&mut record, &state);
+    issuer.metrics.verification(
+        if recorded.presented_before.is_some() {
+            "presented-before"
+        } else {
+            "first"
+        },
+        "",
+    );
     let ts = |t| chrono::DateTime::from_timestamp(t, 0).unwrap_or_default();
     Ok(Json(Verification {
         verification_id,
@@ -264,16 +362,16 @@ async fn verify(
             reference: record.card,
             status: record.card_status,
         },
-        holder: record.holder.clone(),
-        documents: record.documents.clone(),
-        crossings: record.crossings.clone(),
-        alerts: record.alerts.clone(),
-        presented_before,
+        holder: record.holder,
+        documents: record.documents,
+        crossings: record.crossings,
+        alerts: record.alerts,
+        presented_before: recorded.presented_before,
     }))
 }
 
 async fn photo(State(issuer): State<Arc<Issuer>>, Path(id): Path<String>) -> ApiResult<Response> {
-    let bytes = issuer.portraits.get(&id).cloned().ok_or_else(|| {
+    let bytes = issuer.portrait(&id).ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
             "unknown-holder",
@@ -303,10 +401,15 @@ async fn decide(
             "decision_id must be 1 to 64 letters, digits, - or _",
         ));
     }
-    known_checkpoint(&decision.checkpoint)?;
+    let checkpoint = known_checkpoint(&decision.checkpoint)?;
     check_label(&decision.lane, "lane", 32)?;
     check_label(&decision.officer, "officer", 64)?;
-    if !issuer.by_card.contains_key(&decision.card) {
+    if issuer
+        .find_record(&decision.card)
+        .await
+        .map_err(ApiError::store)?
+        .is_none()
+    {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "unknown-card",
@@ -314,38 +417,60 @@ async fn decide(
             format!("Card {} is not known to this issuer.", decision.card),
         ));
     }
-    let now = issuer.clock.now();
-    let outcome = {
-        let issuer = issuer.clone();
-        let decision = decision.clone();
-        blocking(move || issuer.store.record_decision(&decision, now)).await?
-    };
+    // An approved exit uses a trip of the endorsement for where the traveller is going,
+    // as of the day the officer decided (the decision may arrive later from the outbox).
+    let trip = (decision.decision == DecisionKind::Approve
+        && decision.direction == Direction::Exit)
+        .then(|| TripUse {
+            destinations: checkpoint.destinations,
+            on: crate::domain::clock::local_date(decision.decided_at),
+        });
+    let outcome = issuer
+        .store
+        .record_decision(&NewDecision {
+            request: &decision,
+            received_at: issuer.clock.now(),
+            trip,
+        })
+        .await
+        .map_err(ApiError::store)?;
+    let kind = crate::issuer::store::word(&decision.decision);
     let receipt = |recorded_at, duplicate| DecisionReceipt {
         decision_id: decision.decision_id.clone(),
         recorded_at,
         duplicate,
     };
     match outcome {
-        DecisionOutcome::Recorded(at) => {
+        DecisionOutcome::Recorded(at, trip) => {
+            issuer.metrics.decision("recorded", &kind);
+            if let Some(trip) = trip {
+                issuer.metrics.trip_used();
+                tracing::debug!(card = %decision.card, ?trip, "an approved exit used a trip");
+            }
             Ok((StatusCode::CREATED, Json(receipt(at, false))).into_response())
         }
         DecisionOutcome::Duplicate(at) => {
+            issuer.metrics.decision("duplicate", &kind);
             Ok((StatusCode::OK, Json(receipt(at, true))).into_response())
         }
-        DecisionOutcome::Conflict => Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "decision-conflict",
-            "Decision id reused",
-            format!(
-                "Decision {} was already recorded with different content; a decision id names one decision.",
-                decision.decision_id
-            ),
-        )),
+        DecisionOutcome::Conflict => {
+            issuer.metrics.decision("conflict", &kind);
+            Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "decision-conflict",
+                "Decision id reused",
+                format!(
+                    "Decision {} was already recorded with different content; a decision id names one decision.",
+                    decision.decision_id
+                ),
+            ))
+        }
     }
 }
 
-async fn cards(State(issuer): State<Arc<Issuer>>) -> Json<Vec<crate::api::CardSummary>> {
-    Json(issuer.cards())
+async fn cards(State(issuer): State<Arc<Issuer>>) -> ApiResult<Json<Vec<crate::api::CardSummary>>> {
+    // From the database, so a card revoked a moment ago shows as revoked.
+    Ok(Json(issuer.store.cards().await.map_err(ApiError::store)?))
 }
 
 async fn mint(State(issuer): State<Arc<Issuer>>, Path(card): Path<String>) -> ApiResult<Response> {

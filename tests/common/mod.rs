@@ -11,6 +11,7 @@ use lanedesk::edges::client::{ClientConfig, ServiceClient};
 use lanedesk::issuer::{Issuer, TlsFiles};
 
 pub const LANE_TOKEN: &str = "test-lane-token";
+pub const ADMIN_TOKEN: &str = "test-admin-token";
 
 pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
@@ -58,11 +59,21 @@ impl TestService {
 /// A reference service on a free loopback port with a fresh database (kept in `dir`), on
 /// a manual clock set to now.
 pub async fn start(tls: bool) -> TestService {
+    start_with(tls, |setup| setup).await
+}
+
+/// As [`start`], with the setup changed by `change` (another database, an admin token...).
+pub async fn start_with(
+    tls: bool,
+    change: impl FnOnce(ServiceSetup) -> ServiceSetup,
+) -> TestService {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(chrono::Utc::now());
     let shared: Arc<dyn Clock> = Arc::new(clock.clone());
-    let mut setup = ServiceSetup::new(&fixtures_dir(), shared, LANE_TOKEN)
-        .db(&dir.path().join("issuer.sqlite"));
+    let mut setup = change(
+        ServiceSetup::new(&fixtures_dir(), shared, LANE_TOKEN)
+            .db(&dir.path().join("issuer.sqlite")),
+    );
     let mut ca_cert = None;
     if tls {
         let (files, ca) = tls_material(dir.path());
