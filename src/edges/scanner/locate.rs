@@ -113,9 +113,27 @@ fn cross_check(
     finder_ratio(&c).map(|_| centre_from_end(&c, i))
 }
 
+/// Where finder patterns might be: 1:1:3:1:1 runs along every `skip`-th row, confirmed
+/// across. Coordinates in this image's pixels.
+pub fn seeds(img: &Bits, skip: usize) -> Vec<super::grid::Seed> {
+    scan_finders(img, skip.max(1))
+        .into_iter()
+        .map(|f| super::grid::Seed {
+            x: f.x,
+            y: f.y,
+            module: f.module,
+            seen: f.seen,
+        })
+        .collect()
+}
+
 fn find_finders(img: &Bits) -> Vec<Finder> {
-    let (w, h) = (img.width as i64, img.height as i64);
-    let skip = ((3 * h) / (4 * 97)).max(2) as usize;
+    let h = img.height as i64;
+    scan_finders(img, ((3 * h) / (4 * 97)).max(2) as usize)
+}
+
+fn scan_finders(img: &Bits, skip: usize) -> Vec<Finder> {
+    let w = img.width as i64;
     let mut found: Vec<Finder> = Vec::new();
     for y in (skip / 2..img.height).step_by(skip) {
         let y = y as i64;
@@ -146,7 +164,6 @@ fn find_finders(img: &Bits) -> Vec<Finder> {
             state = 3;
         }
     }
-    let _ = w;
     found
 }
 

@@ -7,6 +7,7 @@
 //! a panic fence.
 
 use super::binarize::{self, Gray};
+use super::grid;
 use super::locate;
 use super::roi::{self, Rect};
 use crate::edges::contain::contained;
@@ -56,6 +57,10 @@ pub enum Detector {
     Rqrr,
     /// Our finder/alignment locator (`locate.rs`), sampling modules for rqrr's decoder.
     Finder,
+    /// Finder candidates from the binarised image, then everything else on grey values at
+    /// full resolution (`grid.rs`): finder outlines, a homography fitted to them and every
+    /// alignment pattern, modules against a local threshold.
+    Grid,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +89,15 @@ impl Attempt {
             detector: Detector::Finder,
         }
     }
+
+    pub const fn grid(scale: Scale, transform: Transform, binarizer: Binarizer) -> Self {
+        Self {
+            scale,
+            transform,
+            binarizer,
+            detector: Detector::Grid,
+        }
+    }
 }
 
 impl std::fmt::Display for Attempt {
@@ -91,6 +105,7 @@ impl std::fmt::Display for Attempt {
         let by = match self.detector {
             Detector::Rqrr => "",
             Detector::Finder => "finder ",
+            Detector::Grid => "grid ",
         };
         write!(
             f,
@@ -121,6 +136,15 @@ pub struct Step {
     pub in_region: bool,
 }
 
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.in_region {
+            write!(f, "region ")?;
+        }
+        write!(f, "{}", self.attempt)
+    }
+}
+
 /// The rungs for an image, most productive first. The order comes from running every
 /// attempt on every image of the shared corpora (`LANEDESK_SCAN_MATRIX=1 cargo bench
 /// --bench scan`): our locator (`Detector::Finder`) reads most codes at a quarter of the
@@ -145,6 +169,9 @@ pub fn ladder(img: &Gray) -> Vec<Step> {
     let mut out = Vec::new();
     if min_side >= 600 {
         out.extend([
+            whole(Attempt::grid(Down(2), None, Hybrid)),
+            whole(Attempt::grid(Same, None, Hybrid)),
+            whole(Attempt::grid(Same, None, Otsu)),
             whole(Attempt::finder(Same, None, Otsu)),
             whole(Attempt::finder(Same, None, Hybrid)),
             region(Attempt::new(Same, None, Otsu)),
@@ -160,6 +187,9 @@ pub fn ladder(img: &Gray) -> Vec<Step> {
         ]);
     } else {
         out.extend([
+            whole(Attempt::grid(Same, None, Hybrid)),
+            whole(Attempt::grid(Same, Invert, Hybrid)),
+            whole(Attempt::grid(Same, None, Otsu)),
             whole(Attempt::finder(Same, None, Hybrid)),
             whole(Attempt::finder(Same, Sharpen, Hybrid)),
             whole(Attempt::new(Same, Sharpen, Hybrid)),
@@ -223,19 +253,44 @@ pub fn attempt_in(img: &Gray, region: Rect, a: Attempt) -> AttemptResult {
 
 /// Runs one attempt.
 pub fn attempt(img: &Gray, attempt: Attempt) -> AttemptResult {
+    use std::borrow::Cow;
     let (scaled, factor) = match attempt.scale {
         Scale::Down(n) if n > 1 && img.width / n >= 21 && img.height / n >= 21 => {
-            (img.downscale(n), n as f32)
+            (Cow::Owned(img.downscale(n)), n as f32)
         }
-        Scale::Up2 => (img.upscale2(), 0.5),
-        _ => (img.clone(), 1.0),
+        Scale::Up2 => (Cow::Owned(img.upscale2()), 0.5),
+        _ => (Cow::Borrowed(img), 1.0),
     };
     let prepared = match attempt.transform {
         Transform::None => scaled,
-        Transform::Sharpen => scaled.sharpened(),
-        Transform::Invert => scaled.inverted(),
+        Transform::Sharpen => Cow::Owned(scaled.sharpened()),
+        Transform::Invert => Cow::Owned(scaled.inverted()),
     };
-    match contained(|| detect(&prepared, attempt.binarizer, attempt.detector, factor)) {
+    let run = || match attempt.detector {
+        Detector::Grid => {
+            let bits = binarized(&prepared, attempt.binarizer);
+            let skip = (prepared.height / 300).max(1);
+            let seeds: Vec<grid::Seed> = locate::seeds(
+                &locate::Bits {
+                    width: prepared.width,
+                    height: prepared.height,
+                    bits: &bits,
+                },
+                skip,
+            )
+            .into_iter()
+            .map(|s| grid::Seed {
+                x: s.x * factor,
+                y: s.y * factor,
+                module: s.module * factor,
+                seen: s.seen,
+            })
+            .collect();
+            grid::read(img, &seeds, attempt.transform == Transform::Invert)
+        }
+        detector => detect(&prepared, attempt.binarizer, detector, factor),
+    };
+    match contained(run) {
         Ok(found) => AttemptResult {
             found,
             panicked: None,
