@@ -22,9 +22,11 @@
 //! 15 fps camera sequence (the frame, then neighbours with a little fresh shake and noise)
 //! through the live reader and counts the frames from the first in view until the code is
 //! read; it also times the live reader with its frame memory and without.
-//! LANEDESK_SCAN_MATRIX=1 runs every ladder rung on every image: what each reads and costs.
+//! LANEDESK_SCAN_MATRIX=1 runs every ladder rung on every image: what each reads and costs
+//! (or LANEDESK_SCAN_MATRIX=hard,corpus: only those sets).
 //! LANEDESK_SCAN_PROFILE=easy|medium|hard runs only lanedesk's reader on one tier, ten
-//! times, for `perf record`.
+//! times, for `perf record`. LANEDESK_SCAN_ONE=FILE runs every rung on one image and prints
+//! what each read and how long it took.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
@@ -338,10 +340,14 @@ fn matrix(title: &str, list: Vec<Sample>) {
             continue;
         };
         let mut any = false;
+        let mut reads: Vec<String> = Vec::new();
         let region = reader::region_of(&img);
         for step in reader::ladder(&img) {
             let t = Instant::now();
             let ok = is_expected(&reader::run_step(&img, step, region).found, &s.expected);
+            if ok {
+                reads.push(step.to_string());
+            }
             let e = stats.entry(step.to_string()).or_default();
             e.0 += usize::from(ok);
             e.1 += t.elapsed();
@@ -349,6 +355,9 @@ fn matrix(title: &str, list: Vec<Sample>) {
             any |= ok;
         }
         union += usize::from(any);
+        if std::env::var("LANEDESK_SCAN_DETAIL").is_ok() {
+            println!("  {}: {}", s.image.display(), reads.join(", "));
+        }
     }
     println!(
         "\n{title}: attempt matrix ({} images, {} read by some attempt)",
@@ -571,14 +580,36 @@ fn main() {
         .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
     let corpus_sets: Vec<String> = (1..=6).map(|i| format!("qrcode-{i}")).collect();
     let corpus_sets: Vec<&str> = corpus_sets.iter().map(String::as_str).collect();
-    if std::env::var("LANEDESK_SCAN_MATRIX").is_ok() {
+    if let Ok(which) = std::env::var("LANEDESK_SCAN_MATRIX") {
+        let wanted = |set: &str| which == "1" || which.split(',').any(|w| w == set);
         for tier in ["easy", "medium", "hard"] {
-            matrix(tier, samples(&shared.join("camera-frames"), &[tier]));
+            if wanted(tier) {
+                matrix(tier, samples(&shared.join("camera-frames"), &[tier]));
+            }
         }
-        matrix(
-            "qr-corpus",
-            samples(&shared.join("qr-corpus"), &corpus_sets),
-        );
+        if wanted("corpus") {
+            matrix(
+                "qr-corpus",
+                samples(&shared.join("qr-corpus"), &corpus_sets),
+            );
+        }
+        return;
+    }
+    if let Ok(file) = std::env::var("LANEDESK_SCAN_ONE") {
+        let img = load_gray(Path::new(&file)).unwrap();
+        let region = reader::region_of(&img);
+        for step in reader::ladder(&img) {
+            let t = Instant::now();
+            let r = reader::run_step(&img, step, region);
+            println!(
+                "{step}: {:.2} ms {:?}",
+                t.elapsed().as_secs_f64() * 1e3,
+                r.found
+                    .iter()
+                    .map(|f| f.text.chars().take(30).collect::<String>())
+                    .collect::<Vec<_>>()
+            );
+        }
         return;
     }
     if let Ok(set) = std::env::var("LANEDESK_SCAN_PROFILE") {

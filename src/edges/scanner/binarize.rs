@@ -189,23 +189,29 @@ pub fn local_mean(img: &Gray, radius: usize, bias: i32) -> Vec<bool> {
     let mut integral = vec![0u32; stride * (h + 1)];
     for y in 0..h {
         let mut row = 0u32;
+        let (above, here) = integral[y * stride..(y + 2) * stride].split_at_mut(stride);
         for x in 0..w {
             row += u32::from(img.pixels[y * w + x]);
-            integral[(y + 1) * stride + x + 1] = integral[y * stride + x + 1] + row;
+            here[x + 1] = above[x + 1] + row;
         }
     }
+    let bias = bias.max(0) as u32;
     let mut out = vec![false; w * h];
     for y in 0..h {
         let y0 = y.saturating_sub(radius);
         let y1 = (y + radius + 1).min(h);
+        let top = &integral[y0 * stride..][..stride];
+        let bottom = &integral[y1 * stride..][..stride];
+        let rows = (y1 - y0) as u32;
+        let pixels = &img.pixels[y * w..][..w];
+        let line = &mut out[y * w..][..w];
         for x in 0..w {
             let x0 = x.saturating_sub(radius);
             let x1 = (x + radius + 1).min(w);
-            let sum = integral[y1 * stride + x1] + integral[y0 * stride + x0]
-                - integral[y0 * stride + x1]
-                - integral[y1 * stride + x0];
-            let mean = (sum / ((y1 - y0) * (x1 - x0)) as u32) as i32;
-            out[y * w + x] = i32::from(img.pixels[y * w + x]) < mean - bias;
+            let sum = bottom[x1] + top[x0] - top[x1] - bottom[x0];
+            let area = rows * (x1 - x0) as u32;
+            // pixel < mean - bias, without a division.
+            line[x] = (u32::from(pixels[x]) + bias) * area < sum;
         }
     }
     out

@@ -36,6 +36,8 @@ pub struct Seed {
     pub module: f32,
     /// How many scan lines crossed it: the more, the likelier a real pattern.
     pub seen: u32,
+    /// Confirmed across the scan lines too (more likely than a row match alone).
+    pub confirmed: bool,
 }
 
 /// The grey image, read between pixels. `invert` reads light codes on dark backgrounds.
@@ -54,10 +56,15 @@ impl<'a> Grey<'a> {
         x >= 0.0 && y >= 0.0 && x < self.img.width as f32 && y < self.img.height as f32
     }
 
-    /// Bilinear grey value at `(x, y)`; outside the image, the nearest edge pixel.
+    /// Bilinear grey value at `(x, y)`. Beyond the image's edge (by more than half a pixel)
+    /// it is light, as a quiet zone would be: a code cropped tight to the image still has
+    /// finder patterns with an outer edge.
     #[inline]
     fn at(&self, x: f32, y: f32) -> f32 {
         let (w, h) = (self.img.width, self.img.height);
+        if !(x >= -0.5 && y >= -0.5 && x <= w as f32 + 0.5 && y <= h as f32 + 0.5) {
+            return 255.0;
+        }
         let fx = (x - 0.5).clamp(0.0, (w - 1) as f32);
         let fy = (y - 0.5).clamp(0.0, (h - 1) as f32);
         let (x0, y0) = (fx as usize, fy as usize);
@@ -105,7 +112,7 @@ fn measure(g: &Grey, seed: Seed) -> Option<Finder> {
             .enumerate()
             .filter_map(|(i, c)| c.map(|(p, r)| (i, p, r)))
             .collect();
-        if valid.len() < RAYS * 2 / 3 {
+        if valid.len() < RAYS / 2 {
             return None;
         }
         // The centre: midpoints of opposite crossings.
@@ -117,7 +124,7 @@ fn measure(g: &Grey, seed: Seed) -> Option<Finder> {
                 n += 1.0;
             }
         }
-        if n < (RAYS / 4) as f32 {
+        if n < (RAYS / 6) as f32 {
             return None;
         }
         let moved = (sx / n, sy / n);
@@ -183,24 +190,39 @@ fn cast_rays(g: &Grey, centre: Pt, module: f32) -> Option<([Crossing; RAYS], f32
         return None;
     }
     let t = (dark + light) / 2.0;
+    // Hysteresis: an edge counts once the profile is well past the threshold, so noise
+    // wobbling around it does not make extra edges; the edge sits where it crossed `t`.
+    let margin = 0.12 * (light - dark);
     let mut out = [None; RAYS];
     for (i, slot) in out.iter_mut().enumerate() {
         let p = &profiles[i * steps..][..steps];
         let mut edges = [0f32; 3];
         let mut found = 0;
         let mut want_light = true;
+        // The last sample on the current side of `t`.
+        let mut last = 0;
         for k in 1..steps {
-            let (a, b) = (p[k - 1], p[k]);
-            let crossed = if want_light {
-                a <= t && b > t
+            let v = p[k];
+            let (on_side, past) = if want_light {
+                (v <= t, v > t + margin)
             } else {
-                a > t && b <= t
+                (v > t, v < t - margin)
             };
-            if crossed {
-                let f = (t - a) / (b - a);
-                edges[found] = (k as f32 - 1.0 + f) * step;
+            if on_side {
+                last = k;
+                continue;
+            }
+            if past {
+                let (a, b) = (p[last], p[last + 1]);
+                let f = if (b - a).abs() > 1e-3 {
+                    ((t - a) / (b - a)).clamp(0.0, 1.0)
+                } else {
+                    0.5
+                };
+                edges[found] = (last as f32 + f) * step;
                 found += 1;
                 want_light = !want_light;
+                last = k;
                 if found == 3 {
                     break;
                 }
@@ -688,6 +710,24 @@ fn to_bits(values: &[f32], d: usize, how: Threshold) -> Vec<bool> {
     out
 }
 
+/// A grid whose timing patterns agree less than this with their alternation is not worth
+/// rqrr's error correction: the size or the fit is wrong.
+const MIN_TIMING: f32 = 0.7;
+
+/// The share of timing-pattern modules (row and column 6 between the finders) that alternate
+/// as they should.
+fn timing_agreement(bits: &[bool], d: usize) -> f32 {
+    if d < 21 {
+        return 0.0;
+    }
+    let mut agree = 0;
+    for i in 8..d - 8 {
+        let dark = i % 2 == 0;
+        agree += usize::from(bits[6 * d + i] == dark) + usize::from(bits[i * d + 6] == dark);
+    }
+    agree as f32 / (2 * (d - 16)) as f32
+}
+
 /// The module grid rqrr decodes.
 struct Modules {
     size: usize,
@@ -812,11 +852,15 @@ fn read_triple(g: &Grey, t: &Triple) -> Option<Found> {
         }
         aps.sort_by_key(|&(x, y)| x + y);
         let mut found_aps = 0;
+        let mut bottom_right = None;
         for (ax, ay) in aps {
             if let Some(p) = find_alignment(g, &h, ax as f32, ay as f32, contrast) {
                 from.push((ax as f32 + 0.5, ay as f32 + 0.5));
                 to.push(p);
                 found_aps += 1;
+                if ax == d - 7 && ay == d - 7 {
+                    bottom_right = Some(p);
+                }
                 if let Some(better) = Homography::fit(&from, &to) {
                     h = better;
                 }
@@ -826,10 +870,42 @@ fn read_triple(g: &Grey, t: &Triple) -> Option<Found> {
         if found_aps > 0 {
             maps.push(h0);
         }
-        for map in maps {
+        // The three centres and the bottom-right alignment pattern (or where a parallelogram
+        // puts it) alone: for outlines that blur or neighbouring ink spoils.
+        let df = d as f32;
+        let fourth = match bottom_right {
+            Some(p) => ((df - 6.5, df - 6.5), p),
+            None => (
+                (df - 3.5, df - 3.5),
+                (
+                    t.tr.centre.0 + t.bl.centre.0 - t.tl.centre.0,
+                    t.tr.centre.1 + t.bl.centre.1 - t.tl.centre.1,
+                ),
+            ),
+        };
+        maps.push(Homography::quad_to_quad(
+            [(3.5, 3.5), (df - 3.5, 3.5), fourth.0, (3.5, df - 3.5)],
+            [t.tl.centre, t.tr.centre, fourth.1, t.bl.centre],
+        ));
+        for (mi, map) in maps.into_iter().enumerate() {
             let values = sample_values(g, &|x, y| map.map(x, y), d);
-            for how in [Threshold::Local(3), Threshold::Global, Threshold::Local(5)] {
-                if let Some((bytes, version)) = decode(to_bits(&values, d, how), d) {
+            // The global threshold only for the first map: measured, the other retries
+            // almost never read what the first missed, and each failed decode costs rqrr's
+            // error correction (about 2 ms).
+            let ways: &[Threshold] = if mi == 0 {
+                &[Threshold::Local(3), Threshold::Global]
+            } else {
+                &[Threshold::Local(3)]
+            };
+            for &how in ways {
+                let bits = to_bits(&values, d, how);
+                let timing = timing_agreement(&bits, d);
+                let r = if timing >= MIN_TIMING {
+                    decode(bits, d)
+                } else {
+                    None
+                };
+                if let Some((bytes, version)) = r {
                     let df = d as f32;
                     let corners =
                         [(0.0, 0.0), (df, 0.0), (df, df), (0.0, df)].map(|(x, y)| map.map(x, y));
@@ -846,51 +922,66 @@ fn read_triple(g: &Grey, t: &Triple) -> Option<Found> {
     None
 }
 
-/// Candidates refined per image at most: real finders are crossed by many scan lines and come
-/// first.
+/// Candidates measured per image at most, of those confirmed across and of the others: real
+/// finders are crossed by many scan lines and come first.
 const MAX_SEEDS: usize = 24;
+const MAX_WEAK_SEEDS: usize = 32;
 /// Triples tried per image at most.
 const MAX_TRIPLES: usize = 12;
 
 /// Reads the codes whose finder patterns are among `seeds`, sampling `img` (inverted when
-/// `invert`: light codes on dark).
+/// `invert`: light codes on dark). Seeds confirmed across are measured first; the others only
+/// when those gave no code.
 pub fn read(img: &Gray, seeds: &[Seed], invert: bool) -> Vec<Found> {
     if img.width < 21 || img.height < 21 {
         return Vec::new();
     }
     let g = Grey::new(img, invert);
     let mut seeds = seeds.to_vec();
-    seeds.sort_by_key(|s| std::cmp::Reverse(s.seen));
+    seeds.sort_by_key(|s| std::cmp::Reverse((s.confirmed, s.seen)));
+    let (confirmed, weak): (Vec<Seed>, Vec<Seed>) = seeds.into_iter().partition(|s| s.confirmed);
     let mut finders: Vec<Finder> = Vec::new();
-    for s in seeds.into_iter().take(MAX_SEEDS) {
-        let Some(f) = measure(&g, s) else { continue };
-        // Two seeds on one pattern measure the same finder.
-        if finders
-            .iter()
-            .any(|o| dist(o.centre, f.centre) < 1.5 * o.module.max(f.module))
-        {
-            continue;
-        }
-        finders.push(f);
-    }
-    if finders.len() < 3 {
-        return Vec::new();
-    }
     let mut found: Vec<Found> = Vec::new();
     let mut used: Vec<usize> = Vec::new();
-    for (a, b, c) in triples(&finders).into_iter().take(MAX_TRIPLES) {
-        if used.contains(&a) || used.contains(&b) || used.contains(&c) {
+    let mut tried: Vec<(usize, usize, usize)> = Vec::new();
+    for (batch, limit) in [(confirmed, MAX_SEEDS), (weak, MAX_WEAK_SEEDS)] {
+        if !found.is_empty() {
+            break;
+        }
+        let before = finders.len();
+        for s in batch.into_iter().take(limit) {
+            let Some(f) = measure(&g, s) else { continue };
+            // Two seeds on one pattern measure the same finder.
+            if finders
+                .iter()
+                .any(|o| dist(o.centre, f.centre) < 1.5 * o.module.max(f.module))
+            {
+                continue;
+            }
+            finders.push(f);
+        }
+        if finders.len() < 3 || finders.len() == before {
             continue;
         }
-        let t = Triple {
-            tl: finders[a],
-            tr: finders[b],
-            bl: finders[c],
-        };
-        if let Some(code) = read_triple(&g, &t) {
-            used.extend([a, b, c]);
-            if !found.iter().any(|f| f.bytes == code.bytes) {
-                found.push(code);
+        for (a, b, c) in triples(&finders).into_iter().take(MAX_TRIPLES) {
+            if tried.contains(&(a, b, c))
+                || used.contains(&a)
+                || used.contains(&b)
+                || used.contains(&c)
+            {
+                continue;
+            }
+            tried.push((a, b, c));
+            let t = Triple {
+                tl: finders[a],
+                tr: finders[b],
+                bl: finders[c],
+            };
+            if let Some(code) = read_triple(&g, &t) {
+                used.extend([a, b, c]);
+                if !found.iter().any(|f| f.bytes == code.bytes) {
+                    found.push(code);
+                }
             }
         }
     }
@@ -933,6 +1024,7 @@ mod tests {
                 y: truth - 3.0,
                 module: 7.5,
                 seen: 1,
+                confirmed: true,
             },
         )
         .unwrap();
@@ -953,6 +1045,7 @@ mod tests {
             y: (4.0 + my) * m - 1.0,
             module: m,
             seen: 3,
+            confirmed: true,
         };
         let seeds = [at(3.5, 3.5), at(n - 3.5, 3.5), at(3.5, n - 3.5)];
         let found = read(&img, &seeds, false);
@@ -982,7 +1075,7 @@ mod tests {
             let img = Gray::new(w, h, pixels);
             let seeds: Vec<Seed> = points
                 .into_iter()
-                .map(|(x, y, module)| Seed { x, y, module, seen: 1 })
+                .map(|(x, y, module)| Seed { x, y, module, seen: 1, confirmed: false })
                 .collect();
             let _ = read(&img, &seeds, false);
             let _ = read(&img, &seeds, true);

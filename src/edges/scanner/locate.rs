@@ -113,26 +113,32 @@ fn cross_check(
     finder_ratio(&c).map(|_| centre_from_end(&c, i))
 }
 
-/// Where finder patterns might be: 1:1:3:1:1 runs along every `skip`-th row, confirmed
-/// across. Coordinates in this image's pixels.
+/// Where finder patterns might be: 1:1:3:1:1 runs along every `skip`-th row. Those confirmed
+/// across (vertically, then horizontally again) come first; the rest follow, grouped by
+/// place, so that a pattern whose vertical run a stripe of noise broke is still measured on
+/// grey values (`grid.rs`), which decides. Coordinates in this image's pixels.
 pub fn seeds(img: &Bits, skip: usize) -> Vec<super::grid::Seed> {
-    scan_finders(img, skip.max(1))
-        .into_iter()
-        .map(|f| super::grid::Seed {
-            x: f.x,
-            y: f.y,
-            module: f.module,
-            seen: f.seen,
-        })
-        .collect()
+    let mut weak = Vec::new();
+    let strong = scan(img, skip.max(1), Some(&mut weak));
+    let seed = |f: Finder, confirmed| super::grid::Seed {
+        x: f.x,
+        y: f.y,
+        module: f.module,
+        seen: f.seen,
+        confirmed,
+    };
+    let mut out: Vec<super::grid::Seed> = strong.into_iter().map(|f| seed(f, true)).collect();
+    out.extend(weak.into_iter().map(|f| seed(f, false)));
+    out
 }
 
 fn find_finders(img: &Bits) -> Vec<Finder> {
     let h = img.height as i64;
-    scan_finders(img, ((3 * h) / (4 * 97)).max(2) as usize)
+    scan(img, ((3 * h) / (4 * 97)).max(2) as usize, None)
 }
 
-fn scan_finders(img: &Bits, skip: usize) -> Vec<Finder> {
+/// Finder candidates confirmed across; with `weak`, also those only seen along rows.
+fn scan(img: &Bits, skip: usize, mut weak: Option<&mut Vec<Finder>>) -> Vec<Finder> {
     let w = img.width as i64;
     let mut found: Vec<Finder> = Vec::new();
     for y in (skip / 2..img.height).step_by(skip) {
@@ -158,7 +164,10 @@ fn scan_finders(img: &Bits, skip: usize) -> Vec<Finder> {
                 continue;
             }
             if let Some(module) = finder_ratio(&counts) {
-                consider(img, &counts, x, y, module, &mut found);
+                let confirmed = consider(img, &counts, x, y, module, &mut found);
+                if let (false, Some(weak)) = (confirmed, weak.as_deref_mut()) {
+                    merge(weak, centre_from_end(&counts, x), y as f32, module);
+                }
             }
             counts = [counts[2], counts[3], counts[4], 1, 0];
             state = 3;
@@ -167,6 +176,7 @@ fn scan_finders(img: &Bits, skip: usize) -> Vec<Finder> {
     found
 }
 
+/// Confirms a row's candidate across and records it; false when it does not cross-check.
 fn consider(
     img: &Bits,
     counts: &[u32; 5],
@@ -174,7 +184,7 @@ fn consider(
     y: i64,
     module: f32,
     found: &mut Vec<Finder>,
-) {
+) -> bool {
     let total: u32 = counts.iter().sum();
     let cx = centre_from_end(counts, end_x);
     let Some(cy) = cross_check(
@@ -184,7 +194,7 @@ fn consider(
         counts[2],
         total,
     ) else {
-        return;
+        return false;
     };
     let Some(cx) = cross_check(
         |i| img.black(i, cy as i64),
@@ -193,8 +203,14 @@ fn consider(
         counts[2],
         total,
     ) else {
-        return;
+        return false;
     };
+    merge(found, cx, cy, module);
+    true
+}
+
+/// Adds a sighting: to a candidate within a module of it, or as a new one.
+fn merge(found: &mut Vec<Finder>, cx: f32, cy: f32, module: f32) {
     for f in found.iter_mut() {
         if (f.x - cx).abs() <= f.module.max(module) && (f.y - cy).abs() <= f.module.max(module) {
             let n = f.seen as f32;

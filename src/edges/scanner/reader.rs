@@ -164,53 +164,34 @@ pub fn ladder(img: &Gray) -> Vec<Step> {
         attempt,
         in_region: true,
     };
-    let k = natural_downscale(img);
     let min_side = img.width.min(img.height);
     let mut out = Vec::new();
     if min_side >= 600 {
         out.extend([
-            whole(Attempt::grid(Down(2), None, Hybrid)),
-            whole(Attempt::grid(Same, None, Hybrid)),
+            whole(Attempt::grid(Down(2), None, LocalMean(60))),
             whole(Attempt::grid(Same, None, Otsu)),
+            whole(Attempt::grid(Same, None, Hybrid)),
+            whole(Attempt::grid(Down(2), None, LocalMean(40))),
+            whole(Attempt::grid(Same, Sharpen, Otsu)),
+            whole(Attempt::grid(Same, Invert, Hybrid)),
             whole(Attempt::finder(Same, None, Otsu)),
-            whole(Attempt::finder(Same, None, Hybrid)),
             region(Attempt::new(Same, None, Otsu)),
-            region(Attempt::new(Same, None, Hybrid)),
-            whole(Attempt::new(Same, None, Otsu)),
-            whole(Attempt::new(Same, None, Hybrid)),
-            whole(Attempt::new(Same, None, LocalMean(8))),
             whole(Attempt::new(Same, None, Rqrr)),
-            whole(Attempt::new(Down(k), None, Rqrr)),
-            whole(Attempt::new(Down(k), Sharpen, Hybrid)),
-            whole(Attempt::finder(Same, None, LocalMean(8))),
-            whole(Attempt::new(Down(k), None, Hybrid)),
         ]);
     } else {
         out.extend([
             whole(Attempt::grid(Same, None, Hybrid)),
-            whole(Attempt::grid(Same, Invert, Hybrid)),
             whole(Attempt::grid(Same, None, Otsu)),
+            whole(Attempt::grid(Same, Invert, Hybrid)),
+            whole(Attempt::grid(Same, None, LocalMean(30))),
             whole(Attempt::finder(Same, None, Hybrid)),
-            whole(Attempt::finder(Same, Sharpen, Hybrid)),
             whole(Attempt::new(Same, Sharpen, Hybrid)),
             whole(Attempt::new(Same, None, Hybrid)),
-            whole(Attempt::new(Same, None, LocalMean(8))),
-            whole(Attempt::new(Same, None, Rqrr)),
-            whole(Attempt::new(Same, None, Otsu)),
         ]);
         if min_side < 400 {
-            out.extend([
-                whole(Attempt::finder(Up2, None, Hybrid)),
-                whole(Attempt::new(Up2, None, Hybrid)),
-                whole(Attempt::new(Up2, None, Rqrr)),
-            ]);
-        }
-        if k > 1 {
-            out.push(whole(Attempt::new(Down(k), None, Hybrid)));
+            out.push(whole(Attempt::grid(Up2, None, Hybrid)));
         }
     }
-    out.push(whole(Attempt::finder(Same, Invert, Hybrid)));
-    out.push(whole(Attempt::new(Same, Invert, Hybrid)));
     out
 }
 
@@ -283,7 +264,7 @@ pub fn attempt(img: &Gray, attempt: Attempt) -> AttemptResult {
                 x: s.x * factor,
                 y: s.y * factor,
                 module: s.module * factor,
-                seen: s.seen,
+                ..s
             })
             .collect();
             grid::read(img, &seeds, attempt.transform == Transform::Invert)
