@@ -58,10 +58,15 @@ impl Gray {
         let mut out = Vec::with_capacity(w * h);
         for pair in self.pixels.chunks_exact(self.width * 2).take(h) {
             let (top, bottom) = pair.split_at(self.width);
-            for (a, b) in top.chunks_exact(2).zip(bottom.chunks_exact(2)).take(w) {
-                let sum = u16::from(a[0]) + u16::from(a[1]) + u16::from(b[0]) + u16::from(b[1]);
-                out.push((sum / 4) as u8);
-            }
+            let (top, bottom) = (&top[..2 * w], &bottom[..2 * w]);
+            out.extend((0..w).map(|x| {
+                let i = 2 * x;
+                let sum = u16::from(top[i])
+                    + u16::from(top[i + 1])
+                    + u16::from(bottom[i])
+                    + u16::from(bottom[i + 1]);
+                (sum >> 2) as u8
+            }));
         }
         Gray::new(w, h, out)
     }
@@ -205,12 +210,23 @@ pub fn local_mean(img: &Gray, radius: usize, bias: i32) -> Vec<bool> {
         let rows = (y1 - y0) as u32;
         let pixels = &img.pixels[y * w..][..w];
         let line = &mut out[y * w..][..w];
-        for x in 0..w {
+        // pixel < mean - bias, without a division.
+        let edge = |x: usize| {
             let x0 = x.saturating_sub(radius);
             let x1 = (x + radius + 1).min(w);
             let sum = bottom[x1] + top[x0] - top[x1] - bottom[x0];
-            let area = rows * (x1 - x0) as u32;
-            // pixel < mean - bias, without a division.
+            (u32::from(pixels[x]) + bias) * (rows * (x1 - x0) as u32) < sum
+        };
+        let inner0 = radius.min(w);
+        let inner1 = w.saturating_sub(radius).max(inner0);
+        for x in (0..inner0).chain(inner1..w) {
+            line[x] = edge(x);
+        }
+        // Inside, the window is whole: one area, no clamping.
+        let area = rows * (2 * radius + 1) as u32;
+        for x in inner0..inner1 {
+            let (x0, x1) = (x - radius, x + radius + 1);
+            let sum = bottom[x1] + top[x0] - top[x1] - bottom[x0];
             line[x] = (u32::from(pixels[x]) + bias) * area < sum;
         }
     }
@@ -291,6 +307,31 @@ mod tests {
         for bits in [local_mean(&img, 12, 10), otsu(&img)] {
             assert!(bits[16 * 32 + 16]);
             assert!(!bits[2 * 32 + 2]);
+        }
+    }
+
+    #[test]
+    fn local_mean_matches_a_plain_window_mean_everywhere() {
+        let (w, h) = (37, 23);
+        let px: Vec<u8> = (0..w * h).map(|i| ((i * 7919) % 251) as u8).collect();
+        let img = Gray::new(w, h, px);
+        for radius in [1, 4, 11, 30] {
+            let fast = local_mean(&img, radius, 8);
+            for y in 0..h {
+                for x in 0..w {
+                    let (x0, x1) = (x.saturating_sub(radius), (x + radius + 1).min(w));
+                    let (y0, y1) = (y.saturating_sub(radius), (y + radius + 1).min(h));
+                    let mut sum = 0u32;
+                    for yy in y0..y1 {
+                        for xx in x0..x1 {
+                            sum += u32::from(img.at(xx, yy));
+                        }
+                    }
+                    let area = ((x1 - x0) * (y1 - y0)) as u32;
+                    let expected = (u32::from(img.at(x, y)) + 8) * area < sum;
+                    assert_eq!(fast[y * w + x], expected, "radius {radius} at {x},{y}");
+                }
+            }
         }
     }
 

@@ -165,6 +165,8 @@ fn cast_rays(g: &Grey, centre: Pt, module: f32) -> Option<([Crossing; RAYS], f32
     }
     dark /= 9.0;
     let step = (m / 4.0).clamp(0.25, 1.0);
+    // The outer edge is 3.5 modules out along the axes, 4.95 along the diagonals; perspective
+    // stretches one side.
     let reach = 8.0 * m;
     let steps = (reach / step) as usize + 1;
     let mut profile = vec![0f32; steps];
@@ -627,17 +629,27 @@ fn find_alignment(g: &Grey, h: &Homography, ax: f32, ay: f32, contrast: f32) -> 
     (best.0 > 0.3 * contrast).then_some(best.1)
 }
 
-/// Grey values at every module centre (a little averaged around it).
+/// Grey values at every module centre, a little averaged around it (a fifth of a module
+/// along each axis; the axes from the neighbouring centres).
 fn sample_values(g: &Grey, map: &dyn Fn(f32, f32) -> Pt, d: usize) -> Vec<f32> {
+    let mut centres = Vec::with_capacity(d * d);
+    for y in 0..d {
+        for x in 0..d {
+            centres.push(map(x as f32 + 0.5, y as f32 + 0.5));
+        }
+    }
+    let step = |a: Pt, b: Pt, span: f32| ((b.0 - a.0) / span, (b.1 - a.1) / span);
     let mut out = Vec::with_capacity(d * d);
     for y in 0..d {
         for x in 0..d {
-            let (fx, fy) = (x as f32 + 0.5, y as f32 + 0.5);
-            let c = map(fx, fy);
+            let c = centres[y * d + x];
+            let (l, r) = (x.saturating_sub(1), (x + 1).min(d - 1));
+            let (u, b) = (y.saturating_sub(1), (y + 1).min(d - 1));
+            let ux = step(centres[y * d + l], centres[y * d + r], (r - l) as f32);
+            let uy = step(centres[u * d + x], centres[b * d + x], (b - u) as f32);
             let mut v = 2.0 * g.at(c.0, c.1);
-            for (dx, dy) in [(-0.2, 0.0), (0.2, 0.0), (0.0, -0.2), (0.0, 0.2)] {
-                let p = map(fx + dx, fy + dy);
-                v += g.at(p.0, p.1);
+            for (dx, dy) in [(ux.0, ux.1), (uy.0, uy.1)] {
+                v += g.at(c.0 + 0.2 * dx, c.1 + 0.2 * dy) + g.at(c.0 - 0.2 * dx, c.1 - 0.2 * dy);
             }
             out.push(v / 6.0);
         }

@@ -33,6 +33,9 @@ struct Finder {
     y: f32,
     module: f32,
     seen: u32,
+    /// The row it was first seen on: rows come in order, so candidates first seen far above
+    /// the current row can no longer grow.
+    first_y: f32,
 }
 
 /// The module size when `counts` look like a finder pattern's 1:1:3:1:1.
@@ -139,38 +142,47 @@ fn find_finders(img: &Bits) -> Vec<Finder> {
 
 /// Finder candidates confirmed across; with `weak`, also those only seen along rows.
 fn scan(img: &Bits, skip: usize, mut weak: Option<&mut Vec<Finder>>) -> Vec<Finder> {
-    let w = img.width as i64;
     let mut found: Vec<Finder> = Vec::new();
+    let mut runs: Vec<(bool, u32)> = Vec::with_capacity(256);
+    let mut starts: Vec<u32> = Vec::with_capacity(img.width + 1);
     for y in (skip / 2..img.height).step_by(skip) {
+        let row = &img.bits[y * img.width..][..img.width];
         let y = y as i64;
-        let mut counts = [0u32; 5];
-        let mut state = 0usize;
-        for x in 0..=w {
-            let black = x < w && img.black(x, y);
-            if black {
-                if state & 1 == 1 {
-                    state += 1;
-                }
-                counts[state] += 1;
+        // The row as runs of one colour (where the colour changes, found without a branch
+        // per pixel: noisy rows change colour often), then every five runs that start dark.
+        starts.clear();
+        starts.resize(row.len() + 1, 0);
+        let mut n = 1;
+        for x in 1..row.len() {
+            starts[n] = x as u32;
+            n += usize::from(row[x] != row[x - 1]);
+        }
+        starts[n] = row.len() as u32;
+        runs.clear();
+        let mut colour = row.first().copied().unwrap_or(false);
+        for pair in starts[..=n].windows(2) {
+            runs.push((colour, pair[1] - pair[0]));
+            colour = !colour;
+        }
+        let mut end = 0i64;
+        for (i, &(colour, len)) in runs.iter().enumerate() {
+            end += i64::from(len);
+            if i < 4 || !runs[i - 4].0 || !colour {
                 continue;
             }
-            if state & 1 == 1 {
-                counts[state] += 1;
-                continue;
-            }
-            if state < 4 {
-                state += 1;
-                counts[state] += 1;
-                continue;
-            }
+            let counts = [
+                runs[i - 4].1,
+                runs[i - 3].1,
+                runs[i - 2].1,
+                runs[i - 1].1,
+                len,
+            ];
             if let Some(module) = finder_ratio(&counts) {
-                let confirmed = consider(img, &counts, x, y, module, &mut found);
+                let confirmed = consider(img, &counts, end, y, module, &mut found);
                 if let (false, Some(weak)) = (confirmed, weak.as_deref_mut()) {
-                    merge(weak, centre_from_end(&counts, x), y as f32, module);
+                    merge(weak, centre_from_end(&counts, end), y as f32, module);
                 }
             }
-            counts = [counts[2], counts[3], counts[4], 1, 0];
-            state = 3;
         }
     }
     found
@@ -209,9 +221,13 @@ fn consider(
     true
 }
 
-/// Adds a sighting: to a candidate within a module of it, or as a new one.
+/// Adds a sighting: to a candidate within a module of it, or as a new one. Candidates are
+/// searched newest first, and only as far back as a tall pattern could reach.
 fn merge(found: &mut Vec<Finder>, cx: f32, cy: f32, module: f32) {
-    for f in found.iter_mut() {
+    for f in found.iter_mut().rev() {
+        if f.first_y < cy - 24.0 * module.max(f.module) {
+            break;
+        }
         if (f.x - cx).abs() <= f.module.max(module) && (f.y - cy).abs() <= f.module.max(module) {
             let n = f.seen as f32;
             f.x = (f.x * n + cx) / (n + 1.0);
@@ -226,6 +242,7 @@ fn merge(found: &mut Vec<Finder>, cx: f32, cy: f32, module: f32) {
         y: cy,
         module,
         seen: 1,
+        first_y: cy,
     });
 }
 
