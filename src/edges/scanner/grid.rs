@@ -763,20 +763,17 @@ fn decode(bits: Vec<bool>, d: usize) -> Option<(Vec<u8>, usize)> {
     Some((bytes, meta.version.0))
 }
 
-/// The version the version blocks spell under `h` for a code of `d` modules, if they spell
-/// one within three bit errors (either block, either orientation). Each block is read
-/// against the two levels of its corner of the code (the block and the finder beside it).
-fn read_version(g: &Grey, h: &Homography, d: usize) -> Option<usize> {
-    if d < 45 {
-        return None;
-    }
-    // The 11×7 modules at the top-right (block and finder), and their transpose.
-    let corner = |transposed: bool| -> u32 {
+/// The version the version blocks spell, if they spell one within three bit errors (either
+/// block). `region(i, j, bottom_left)` is where the module `i` across, `j` down of the 11×7
+/// modules at the top-right corner (the block, its separator column and the finder) is, or
+/// of their transpose at the bottom-left. Each block is read against the two levels of its
+/// own corner of the code.
+fn spelled_version(g: &Grey, region: &dyn Fn(usize, usize, bool) -> Pt) -> Option<usize> {
+    let corner = |bottom_left: bool| -> u32 {
         let mut values = Vec::with_capacity(77);
-        for y in 0..7 {
-            for x in d - 11..d {
-                let (mx, my) = if transposed { (y, x) } else { (x, y) };
-                let p = h.map(mx as f32 + 0.5, my as f32 + 0.5);
+        for j in 0..7 {
+            for i in 0..11 {
+                let p = region(i, j, bottom_left);
                 values.push(g.at(p.0, p.1));
             }
         }
@@ -800,6 +797,37 @@ fn read_version(g: &Grey, h: &Homography, d: usize) -> Option<usize> {
         }
     }
     best.filter(|(e, _)| *e <= 3).map(|(_, v)| v)
+}
+
+/// The version blocks read through `h` for a code of `d` modules.
+fn read_version(g: &Grey, h: &Homography, d: usize) -> Option<usize> {
+    if d < 45 {
+        return None;
+    }
+    spelled_version(g, &|i, j, bottom_left| {
+        let (x, y) = (d - 11 + i, j);
+        let (mx, my) = if bottom_left { (y, x) } else { (x, y) };
+        h.map(mx as f32 + 0.5, my as f32 + 0.5)
+    })
+}
+
+/// The version blocks read through the outlines of the finders beside them: no module count
+/// needed, so a curved or strongly tilted code whose count the finders misjudge still says
+/// its version.
+fn read_version_beside_finders(g: &Grey, t: &Triple) -> Option<usize> {
+    let u = sub(t.tr.centre, t.tl.centre);
+    let v = sub(t.bl.centre, t.tl.centre);
+    let local = |f: &Finder| label_corners(f, u, v).map(|c| Homography::quad_to_quad(OFFSETS, c));
+    let (tr, bl) = (local(&t.tr)?, local(&t.bl)?);
+    spelled_version(g, &|i, j, bottom_left| {
+        // Four modules before the finder's own first column (or row).
+        let (x, y) = (i as f32 - 4.0 + 0.5, j as f32 + 0.5);
+        if bottom_left {
+            bl.map(y, x)
+        } else {
+            tr.map(x, y)
+        }
+    })
 }
 
 /// Tries to read the code these three finders belong to.
@@ -827,11 +855,12 @@ fn read_triple(g: &Grey, t: &Triple) -> Option<Found> {
         ((t.tl.light - t.tl.dark) + (t.tr.light - t.tr.dark) + (t.bl.light - t.bl.dark)) / 3.0;
     let mut tried: Vec<usize> = Vec::new();
     let mut queue: Vec<(usize, Homography)> = sizes.iter().map(|s| (s.1, s.2)).collect();
-    // Version 7 and up say their version: believe it over the estimate.
+    // Version 7 and up say their version: believe it over the estimate. Read beside the
+    // finders first (no module count needed), then through the best fit.
     let spelled = match queue.first() {
-        Some(&(v, h)) if v >= 7 => {
-            read_version(g, &h, 17 + 4 * v).filter(|&r| r != v && r.abs_diff(v) <= 2)
-        }
+        Some(&(v, h)) if v >= 6 => read_version_beside_finders(g, t)
+            .or_else(|| read_version(g, &h, 17 + 4 * v))
+            .filter(|&r| r != v && r.abs_diff(v) <= 8),
         _ => None,
     };
     if let Some(read) = spelled {

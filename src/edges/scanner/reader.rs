@@ -180,8 +180,8 @@ pub fn ladder(img: &Gray) -> Vec<Step> {
         ]);
     } else {
         out.extend([
-            whole(Attempt::grid(Same, None, Hybrid)),
             whole(Attempt::grid(Same, None, Otsu)),
+            whole(Attempt::grid(Same, None, Hybrid)),
             whole(Attempt::grid(Same, Invert, Hybrid)),
             whole(Attempt::grid(Same, None, LocalMean(30))),
             whole(Attempt::finder(Same, None, Hybrid)),
