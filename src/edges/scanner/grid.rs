@@ -972,10 +972,13 @@ const MAX_TRIPLES: usize = 12;
 
 /// Reads the codes whose finder patterns are among `seeds`, sampling `img` (inverted when
 /// `invert`: light codes on dark). Seeds confirmed across are measured first; the others only
-/// when those gave no code.
-pub fn read(img: &Gray, seeds: &[Seed], invert: bool) -> Vec<Found> {
+/// when those gave no code. Also says how many finder patterns it measured.
+pub fn read(img: &Gray, seeds: &[Seed], invert: bool) -> (Vec<Found>, usize) {
+    if seeds.is_empty() {
+        return (Vec::new(), 0);
+    }
     if img.width < 21 || img.height < 21 {
-        return Vec::new();
+        return (Vec::new(), 0);
     }
     let g = Grey::new(img, invert);
     let mut seeds = seeds.to_vec();
@@ -1026,7 +1029,8 @@ pub fn read(img: &Gray, seeds: &[Seed], invert: bool) -> Vec<Found> {
             }
         }
     }
-    found
+    let measured = finders.len();
+    (found, measured)
 }
 
 #[cfg(test)]
@@ -1089,12 +1093,13 @@ mod tests {
             confirmed: true,
         };
         let seeds = [at(3.5, 3.5), at(n - 3.5, 3.5), at(3.5, n - 3.5)];
-        let found = read(&img, &seeds, false);
+        let (found, finders) = read(&img, &seeds, false);
+        assert_eq!(finders, 3);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].text, text);
         // Inverted pixels read with `invert`.
         let inverted = img.inverted();
-        assert_eq!(read(&inverted, &seeds, true)[0].text, text);
+        assert_eq!(read(&inverted, &seeds, true).0[0].text, text);
     }
 
     proptest::proptest! {

@@ -121,6 +121,11 @@ pub struct AttemptResult {
     pub found: Vec<Found>,
     /// rqrr panicked (contained); the attempt found nothing.
     pub panicked: Option<String>,
+    /// For the grid reader (`None` for the other detectors): how many places looked like a
+    /// finder pattern along the rows (`seeds`) and how many of them measured as one on grey
+    /// values (`finders`). No seed at all: nothing in the frame looks like part of a code.
+    pub seeds: Option<usize>,
+    pub finders: Option<usize>,
 }
 
 /// The factor that brings the shorter side near 360 pixels: large frames are read faster
@@ -267,18 +272,23 @@ pub fn attempt(img: &Gray, attempt: Attempt) -> AttemptResult {
                 ..s
             })
             .collect();
-            grid::read(img, &seeds, attempt.transform == Transform::Invert)
+            let (found, finders) = grid::read(img, &seeds, attempt.transform == Transform::Invert);
+            (found, Some((seeds.len(), finders)))
         }
-        detector => detect(&prepared, attempt.binarizer, detector, factor),
+        detector => (detect(&prepared, attempt.binarizer, detector, factor), None),
     };
     match contained(run) {
-        Ok(found) => AttemptResult {
+        Ok((found, counts)) => AttemptResult {
             found,
             panicked: None,
+            seeds: counts.map(|c| c.0),
+            finders: counts.map(|c| c.1),
         },
         Err(message) => AttemptResult {
             found: Vec::new(),
             panicked: Some(message),
+            seeds: None,
+            finders: None,
         },
     }
 }
