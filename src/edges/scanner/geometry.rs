@@ -191,8 +191,9 @@ fn solve8(mut a: [[f64; 8]; 8], mut b: [f64; 8]) -> Option<[f64; 8]> {
             if f == 0.0 {
                 continue;
             }
-            for c in col..8 {
-                a[row][c] -= f * a[col][c];
+            let pivot_row = a[col];
+            for (v, p) in a[row][col..].iter_mut().zip(&pivot_row[col..]) {
+                *v -= f * p;
             }
             b[row] -= f * b[col];
         }

@@ -885,7 +885,9 @@ fn read_triple(g: &Grey, t: &Triple) -> Option<Found> {
         for (i, &ay) in positions.iter().enumerate() {
             for (j, &ax) in positions.iter().enumerate() {
                 let last = positions.len() - 1;
-                if (i == 0 && j == 0) || (i == 0 && j == last) || (i == last && j == 0) {
+                // The three corners under the finder patterns have none.
+                let corner = |a: usize, b: usize| (i, j) == (a, b);
+                if corner(0, 0) || corner(0, last) || corner(last, 0) {
                     continue;
                 }
                 aps.push((ax, ay));
