@@ -33,6 +33,9 @@ impl Gray {
         if factor <= 1 {
             return self.clone();
         }
+        if factor == 2 {
+            return self.halved();
+        }
         let (w, h) = (self.width / factor, self.height / factor);
         let area = (factor * factor) as u32;
         let mut out = Vec::with_capacity(w * h);
@@ -45,6 +48,25 @@ impl Gray {
                 }
                 out.push((sum / area) as u8);
             }
+        }
+        Gray::new(w, h, out)
+    }
+
+    /// `downscale(2)`, two rows at a time.
+    fn halved(&self) -> Gray {
+        let (w, h) = (self.width / 2, self.height / 2);
+        let mut out = Vec::with_capacity(w * h);
+        for pair in self.pixels.chunks_exact(self.width * 2).take(h) {
+            let (top, bottom) = pair.split_at(self.width);
+            let (top, bottom) = (&top[..2 * w], &bottom[..2 * w]);
+            out.extend((0..w).map(|x| {
+                let i = 2 * x;
+                let sum = u16::from(top[i])
+                    + u16::from(top[i + 1])
+                    + u16::from(bottom[i])
+                    + u16::from(bottom[i + 1]);
+                (sum >> 2) as u8
+            }));
         }
         Gray::new(w, h, out)
     }
@@ -172,23 +194,40 @@ pub fn local_mean(img: &Gray, radius: usize, bias: i32) -> Vec<bool> {
     let mut integral = vec![0u32; stride * (h + 1)];
     for y in 0..h {
         let mut row = 0u32;
+        let (above, here) = integral[y * stride..(y + 2) * stride].split_at_mut(stride);
         for x in 0..w {
             row += u32::from(img.pixels[y * w + x]);
-            integral[(y + 1) * stride + x + 1] = integral[y * stride + x + 1] + row;
+            here[x + 1] = above[x + 1] + row;
         }
     }
+    let bias = bias.max(0) as u32;
     let mut out = vec![false; w * h];
     for y in 0..h {
         let y0 = y.saturating_sub(radius);
         let y1 = (y + radius + 1).min(h);
-        for x in 0..w {
+        let top = &integral[y0 * stride..][..stride];
+        let bottom = &integral[y1 * stride..][..stride];
+        let rows = (y1 - y0) as u32;
+        let pixels = &img.pixels[y * w..][..w];
+        let line = &mut out[y * w..][..w];
+        // pixel < mean - bias, without a division.
+        let edge = |x: usize| {
             let x0 = x.saturating_sub(radius);
             let x1 = (x + radius + 1).min(w);
-            let sum = integral[y1 * stride + x1] + integral[y0 * stride + x0]
-                - integral[y0 * stride + x1]
-                - integral[y1 * stride + x0];
-            let mean = (sum / ((y1 - y0) * (x1 - x0)) as u32) as i32;
-            out[y * w + x] = i32::from(img.pixels[y * w + x]) < mean - bias;
+            let sum = bottom[x1] + top[x0] - top[x1] - bottom[x0];
+            (u32::from(pixels[x]) + bias) * (rows * (x1 - x0) as u32) < sum
+        };
+        let inner0 = radius.min(w);
+        let inner1 = w.saturating_sub(radius).max(inner0);
+        for x in (0..inner0).chain(inner1..w) {
+            line[x] = edge(x);
+        }
+        // Inside, the window is whole: one area, no clamping.
+        let area = rows * (2 * radius + 1) as u32;
+        for x in inner0..inner1 {
+            let (x0, x1) = (x - radius, x + radius + 1);
+            let sum = bottom[x1] + top[x0] - top[x1] - bottom[x0];
+            line[x] = (u32::from(pixels[x]) + bias) * area < sum;
         }
     }
     out
@@ -272,10 +311,43 @@ mod tests {
     }
 
     #[test]
+    fn local_mean_matches_a_plain_window_mean_everywhere() {
+        let (w, h) = (37, 23);
+        let px: Vec<u8> = (0..w * h).map(|i| ((i * 7919) % 251) as u8).collect();
+        let img = Gray::new(w, h, px);
+        for radius in [1, 4, 11, 30] {
+            let fast = local_mean(&img, radius, 8);
+            for y in 0..h {
+                for x in 0..w {
+                    let (x0, x1) = (x.saturating_sub(radius), (x + radius + 1).min(w));
+                    let (y0, y1) = (y.saturating_sub(radius), (y + radius + 1).min(h));
+                    let mut sum = 0u32;
+                    for yy in y0..y1 {
+                        for xx in x0..x1 {
+                            sum += u32::from(img.at(xx, yy));
+                        }
+                    }
+                    let area = ((x1 - x0) * (y1 - y0)) as u32;
+                    let expected = (u32::from(img.at(x, y)) + 8) * area < sum;
+                    assert_eq!(fast[y * w + x], expected, "radius {radius} at {x},{y}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn resampling_keeps_proportions() {
         let img = gradient_with_square();
         let half = img.downscale(2);
         assert_eq!((half.width, half.height), (32, 32));
+        // The two-row fast path averages like the general one.
+        let odd = Gray::new(5, 3, (0..15).map(|v| v * 10).collect());
+        let halved = odd.downscale(2);
+        assert_eq!((halved.width, halved.height), (2, 1));
+        assert_eq!(
+            halved.pixels,
+            vec![(10 + 50 + 60) / 4, (20 + 30 + 70 + 80) / 4]
+        );
         assert_eq!(half.upscale2().width, 64);
         assert_eq!(img.inverted().at(0, 0), 255 - img.at(0, 0));
         assert_eq!(img.sharpened().width, 64);

@@ -76,6 +76,136 @@ impl Homography {
     }
 }
 
+impl Homography {
+    /// The homography that best maps each `from` point onto its `to` point (least squares on
+    /// the linearised equations, coordinates normalised first). `None` with fewer than four
+    /// points or when they are degenerate (three in a line).
+    pub fn fit(from: &[(f32, f32)], to: &[(f32, f32)]) -> Option<Homography> {
+        let n = from.len().min(to.len());
+        if n < 4 {
+            return None;
+        }
+        let (nf, _) = normaliser(&from[..n]);
+        let (nt, t_inv) = normaliser(&to[..n]);
+        // Unknowns h0..h7 with h8 = 1: u (h6 x + h7 y + 1) = h0 x + h1 y + h2, same for v.
+        let mut ata = [[0f64; 8]; 8];
+        let mut atb = [0f64; 8];
+        for i in 0..n {
+            let (x, y) = nf.apply(from[i]);
+            let (u, v) = nt.apply(to[i]);
+            let rows = [
+                ([x, y, 1.0, 0.0, 0.0, 0.0, -x * u, -y * u], u),
+                ([0.0, 0.0, 0.0, x, y, 1.0, -x * v, -y * v], v),
+            ];
+            for (row, rhs) in rows {
+                for r in 0..8 {
+                    atb[r] += row[r] * rhs;
+                    for c in 0..8 {
+                        ata[r][c] += row[r] * row[c];
+                    }
+                }
+            }
+        }
+        let h = solve8(ata, atb)?;
+        let normalised = [h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], 1.0];
+        // Undo the normalisations: to = T⁻¹ · H · F.
+        let m = mul3(&t_inv, &mul3(&normalised, &nf.matrix()));
+        if !m.iter().all(|v| v.is_finite()) || m[8].abs() < 1e-12 {
+            return None;
+        }
+        Some(Homography(m.map(|v| (v / m[8]) as f32)))
+    }
+}
+
+/// Translation to the centroid and scaling to a mean distance of √2, for a well-conditioned fit.
+#[derive(Clone, Copy)]
+struct Normaliser {
+    cx: f64,
+    cy: f64,
+    s: f64,
+}
+
+impl Normaliser {
+    fn apply(&self, (x, y): (f32, f32)) -> (f64, f64) {
+        (
+            (f64::from(x) - self.cx) * self.s,
+            (f64::from(y) - self.cy) * self.s,
+        )
+    }
+
+    fn matrix(&self) -> [f64; 9] {
+        [
+            self.s,
+            0.0,
+            -self.cx * self.s,
+            0.0,
+            self.s,
+            -self.cy * self.s,
+            0.0,
+            0.0,
+            1.0,
+        ]
+    }
+}
+
+/// The normaliser for `points` and the inverse of its matrix.
+fn normaliser(points: &[(f32, f32)]) -> (Normaliser, [f64; 9]) {
+    let n = points.len() as f64;
+    let cx = points.iter().map(|p| f64::from(p.0)).sum::<f64>() / n;
+    let cy = points.iter().map(|p| f64::from(p.1)).sum::<f64>() / n;
+    let mean = points
+        .iter()
+        .map(|p| (f64::from(p.0) - cx).hypot(f64::from(p.1) - cy))
+        .sum::<f64>()
+        / n;
+    let s = if mean > 1e-9 {
+        std::f64::consts::SQRT_2 / mean
+    } else {
+        1.0
+    };
+    let inverse = [1.0 / s, 0.0, cx, 0.0, 1.0 / s, cy, 0.0, 0.0, 1.0];
+    (Normaliser { cx, cy, s }, inverse)
+}
+
+fn mul3(a: &[f64; 9], b: &[f64; 9]) -> [f64; 9] {
+    let mut m = [0f64; 9];
+    for r in 0..3 {
+        for c in 0..3 {
+            m[r * 3 + c] = (0..3).map(|k| a[r * 3 + k] * b[k * 3 + c]).sum();
+        }
+    }
+    m
+}
+
+/// Gaussian elimination with partial pivoting; `None` when singular.
+fn solve8(mut a: [[f64; 8]; 8], mut b: [f64; 8]) -> Option<[f64; 8]> {
+    for col in 0..8 {
+        let pivot = (col..8).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
+        if a[pivot][col].abs() < 1e-12 {
+            return None;
+        }
+        a.swap(col, pivot);
+        b.swap(col, pivot);
+        for row in col + 1..8 {
+            let f = a[row][col] / a[col][col];
+            if f == 0.0 {
+                continue;
+            }
+            let pivot_row = a[col];
+            for (v, p) in a[row][col..].iter_mut().zip(&pivot_row[col..]) {
+                *v -= f * p;
+            }
+            b[row] -= f * b[col];
+        }
+    }
+    let mut x = [0f64; 8];
+    for row in (0..8).rev() {
+        let rest: f64 = (row + 1..8).map(|c| a[row][c] * x[c]).sum();
+        x[row] = (b[row] - rest) / a[row][row];
+    }
+    x.iter().all(|v| v.is_finite()).then_some(x)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,6 +226,31 @@ mod tests {
         }
         let (u, v) = hmg.inverse().map(quad[2].0, quad[2].1);
         assert!((u - 1.0).abs() < 1e-4 && (v - 1.0).abs() < 1e-4);
+    }
+
+    #[test]
+    fn a_least_squares_fit_recovers_a_homography_from_many_points() {
+        let truth = Homography::quad_to_quad(
+            [(0.0, 0.0), (40.0, 0.0), (40.0, 40.0), (0.0, 40.0)],
+            [
+                (310.0, 95.0),
+                (820.0, 140.0),
+                (760.0, 610.0),
+                (280.0, 560.0),
+            ],
+        );
+        let from: Vec<(f32, f32)> = (0..5)
+            .flat_map(|i| (0..5).map(move |j| (i as f32 * 10.0, j as f32 * 10.0)))
+            .collect();
+        let to: Vec<(f32, f32)> = from.iter().map(|&(x, y)| truth.map(x, y)).collect();
+        let fitted = Homography::fit(&from, &to).unwrap();
+        for (f, t) in from.iter().zip(&to) {
+            let (x, y) = fitted.map(f.0, f.1);
+            assert!((x - t.0).abs() < 0.05 && (y - t.1).abs() < 0.05, "{f:?}");
+        }
+        assert!(Homography::fit(&from[..3], &to[..3]).is_none());
+        let line: Vec<(f32, f32)> = (0..6).map(|i| (i as f32, 2.0 * i as f32)).collect();
+        assert!(Homography::fit(&line, &line).is_none());
     }
 
     #[test]

@@ -144,6 +144,9 @@ pub struct LiveReader {
     memo: FrameMemo,
     /// Frames answered from the memo, since the start (for tests and benchmarks).
     pub remembered: u64,
+    /// Frames where the first rung saw nothing like a finder pattern and no other rung was
+    /// tried.
+    pub idle_frames: u64,
 }
 
 impl Default for LiveReader {
@@ -233,6 +236,7 @@ impl LiveReader {
                 entries: Default::default(),
             },
             remembered: 0,
+            idle_frames: 0,
         }
     }
 
@@ -302,6 +306,16 @@ impl LiveReader {
                 self.last = Rect::around(&first.corners, 0.35, img.width, img.height)
                     .map(|r| (r, Instant::now()));
                 return (result.found, rungs);
+            }
+            // The cheap first rung found not even a row that looks like a finder pattern in
+            // the whole frame: nothing here looks like part of a code, so the frame is not
+            // worth a second rung (the next frame gets one again), and for the memory it is
+            // settled: the same pixels would go the same way. (Measured finders are not the
+            // test: a blurred code can show none to the cheap rung and still read on another.)
+            if n == 0 && region.is_none() && result.seeds == Some(0) {
+                self.idle_frames += 1;
+                rungs = u64::MAX;
+                break;
             }
         }
         found_nothing(&mut self.last);
@@ -498,25 +512,60 @@ mod tests {
         super::super::load_gray(&path).unwrap()
     }
 
+    /// A light frame with one finder pattern (8-pixel modules) at (96, 96): something that
+    /// looks like part of a code, but no code.
+    fn one_finder() -> Gray {
+        let mut img = Gray::new(1280, 720, vec![200; 1280 * 720]);
+        for y in 0..56 {
+            for x in 0..56 {
+                let ring = (x / 8).min(y / 8).min(6 - x / 8).min(6 - y / 8);
+                if ring != 1 {
+                    img.pixels[(96 + y) * 1280 + 96 + x] = 30;
+                }
+            }
+        }
+        img
+    }
+
     #[test]
     fn a_frame_seen_before_is_answered_from_memory_once_every_rung_has_had_it() {
-        let blank = Gray::new(1280, 720, vec![200; 1280 * 720]);
-        let rungs = reader::ladder(&blank).len();
+        let frame = one_finder();
+        let rungs = reader::ladder(&frame).len();
         let mut r = LiveReader::default();
         // One rotating rung per frame: every rung needs (rungs - 1) frames.
         for _ in 0..rungs - 1 {
-            assert!(r.read(&blank).is_empty());
+            assert!(r.read(&frame).is_empty());
         }
         assert_eq!(r.remembered, 0, "decoded until every rung had been tried");
+        assert_eq!(r.idle_frames, 0, "the finder pattern was seen");
         for _ in 0..5 {
-            assert!(r.read(&blank).is_empty());
+            assert!(r.read(&frame).is_empty());
         }
         assert_eq!(r.remembered, 5);
         // One pixel different is a different frame: decoded again.
-        let mut changed = blank.clone();
+        let mut changed = frame.clone();
         changed.pixels[640 * 360] = 10;
         assert!(r.read(&changed).is_empty());
         assert_eq!(r.remembered, 5);
+    }
+
+    #[test]
+    fn a_frame_without_any_finder_pattern_gets_one_cheap_rung_and_is_settled() {
+        let blank = Gray::new(1280, 720, vec![200; 1280 * 720]);
+        let mut r = LiveReader::default();
+        assert!(r.read(&blank).is_empty());
+        assert_eq!(r.idle_frames, 1);
+        for _ in 0..3 {
+            assert!(r.read(&blank).is_empty());
+        }
+        assert_eq!(
+            r.remembered, 3,
+            "the same empty frame again is answered from memory"
+        );
+        let mut noisy = blank.clone();
+        noisy.pixels[1000] = 0;
+        assert!(r.read(&noisy).is_empty());
+        assert_eq!(r.idle_frames, 2, "a new empty frame: one rung again");
     }
 
     #[test]

@@ -33,6 +33,9 @@ struct Finder {
     y: f32,
     module: f32,
     seen: u32,
+    /// The row it was first seen on: rows come in order, so candidates first seen far above
+    /// the current row can no longer grow.
+    first_y: f32,
 }
 
 /// The module size when `counts` look like a finder pattern's 1:1:3:1:1.
@@ -113,43 +116,79 @@ fn cross_check(
     finder_ratio(&c).map(|_| centre_from_end(&c, i))
 }
 
+/// Where finder patterns might be: 1:1:3:1:1 runs along every `skip`-th row. Those confirmed
+/// across (vertically, then horizontally again) come first; the rest follow, grouped by
+/// place, so that a pattern whose vertical run a stripe of noise broke is still measured on
+/// grey values (`grid.rs`), which decides. Coordinates in this image's pixels.
+pub fn seeds(img: &Bits, skip: usize) -> Vec<super::grid::Seed> {
+    let mut weak = Vec::new();
+    let strong = scan(img, skip.max(1), Some(&mut weak));
+    let seed = |f: Finder, confirmed| super::grid::Seed {
+        x: f.x,
+        y: f.y,
+        module: f.module,
+        seen: f.seen,
+        confirmed,
+    };
+    let mut out: Vec<super::grid::Seed> = strong.into_iter().map(|f| seed(f, true)).collect();
+    out.extend(weak.into_iter().map(|f| seed(f, false)));
+    out
+}
+
 fn find_finders(img: &Bits) -> Vec<Finder> {
-    let (w, h) = (img.width as i64, img.height as i64);
-    let skip = ((3 * h) / (4 * 97)).max(2) as usize;
+    let h = img.height as i64;
+    scan(img, ((3 * h) / (4 * 97)).max(2) as usize, None)
+}
+
+/// Finder candidates confirmed across; with `weak`, also those only seen along rows.
+fn scan(img: &Bits, skip: usize, mut weak: Option<&mut Vec<Finder>>) -> Vec<Finder> {
     let mut found: Vec<Finder> = Vec::new();
+    let mut runs: Vec<(bool, u32)> = Vec::with_capacity(256);
+    let mut starts: Vec<u32> = Vec::with_capacity(img.width + 1);
     for y in (skip / 2..img.height).step_by(skip) {
+        let row = &img.bits[y * img.width..][..img.width];
         let y = y as i64;
-        let mut counts = [0u32; 5];
-        let mut state = 0usize;
-        for x in 0..=w {
-            let black = x < w && img.black(x, y);
-            if black {
-                if state & 1 == 1 {
-                    state += 1;
-                }
-                counts[state] += 1;
+        // The row as runs of one colour (where the colour changes, found without a branch
+        // per pixel: noisy rows change colour often), then every five runs that start dark.
+        starts.clear();
+        starts.resize(row.len() + 1, 0);
+        let mut n = 1;
+        for x in 1..row.len() {
+            starts[n] = x as u32;
+            n += usize::from(row[x] != row[x - 1]);
+        }
+        starts[n] = row.len() as u32;
+        runs.clear();
+        let mut colour = row.first().copied().unwrap_or(false);
+        for pair in starts[..=n].windows(2) {
+            runs.push((colour, pair[1] - pair[0]));
+            colour = !colour;
+        }
+        let mut end = 0i64;
+        for (i, &(colour, len)) in runs.iter().enumerate() {
+            end += i64::from(len);
+            if i < 4 || !runs[i - 4].0 || !colour {
                 continue;
             }
-            if state & 1 == 1 {
-                counts[state] += 1;
-                continue;
-            }
-            if state < 4 {
-                state += 1;
-                counts[state] += 1;
-                continue;
-            }
+            let counts = [
+                runs[i - 4].1,
+                runs[i - 3].1,
+                runs[i - 2].1,
+                runs[i - 1].1,
+                len,
+            ];
             if let Some(module) = finder_ratio(&counts) {
-                consider(img, &counts, x, y, module, &mut found);
+                let confirmed = consider(img, &counts, end, y, module, &mut found);
+                if let (false, Some(weak)) = (confirmed, weak.as_deref_mut()) {
+                    merge(weak, centre_from_end(&counts, end), y as f32, module);
+                }
             }
-            counts = [counts[2], counts[3], counts[4], 1, 0];
-            state = 3;
         }
     }
-    let _ = w;
     found
 }
 
+/// Confirms a row's candidate across and records it; false when it does not cross-check.
 fn consider(
     img: &Bits,
     counts: &[u32; 5],
@@ -157,7 +196,7 @@ fn consider(
     y: i64,
     module: f32,
     found: &mut Vec<Finder>,
-) {
+) -> bool {
     let total: u32 = counts.iter().sum();
     let cx = centre_from_end(counts, end_x);
     let Some(cy) = cross_check(
@@ -167,7 +206,7 @@ fn consider(
         counts[2],
         total,
     ) else {
-        return;
+        return false;
     };
     let Some(cx) = cross_check(
         |i| img.black(i, cy as i64),
@@ -176,9 +215,19 @@ fn consider(
         counts[2],
         total,
     ) else {
-        return;
+        return false;
     };
-    for f in found.iter_mut() {
+    merge(found, cx, cy, module);
+    true
+}
+
+/// Adds a sighting: to a candidate within a module of it, or as a new one. Candidates are
+/// searched newest first, and only as far back as a tall pattern could reach.
+fn merge(found: &mut Vec<Finder>, cx: f32, cy: f32, module: f32) {
+    for f in found.iter_mut().rev() {
+        if f.first_y < cy - 24.0 * module.max(f.module) {
+            break;
+        }
         if (f.x - cx).abs() <= f.module.max(module) && (f.y - cy).abs() <= f.module.max(module) {
             let n = f.seen as f32;
             f.x = (f.x * n + cx) / (n + 1.0);
@@ -193,6 +242,7 @@ fn consider(
         y: cy,
         module,
         seen: 1,
+        first_y: cy,
     });
 }
 

@@ -2,6 +2,7 @@
 
 pub mod binarize;
 pub mod geometry;
+pub mod grid;
 pub mod live;
 pub mod locate;
 pub mod reader;

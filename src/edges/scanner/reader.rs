@@ -7,6 +7,7 @@
 //! a panic fence.
 
 use super::binarize::{self, Gray};
+use super::grid;
 use super::locate;
 use super::roi::{self, Rect};
 use crate::edges::contain::contained;
@@ -56,6 +57,10 @@ pub enum Detector {
     Rqrr,
     /// Our finder/alignment locator (`locate.rs`), sampling modules for rqrr's decoder.
     Finder,
+    /// Finder candidates from the binarised image, then everything else on grey values at
+    /// full resolution (`grid.rs`): finder outlines, a homography fitted to them and every
+    /// alignment pattern, modules against a local threshold.
+    Grid,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +89,15 @@ impl Attempt {
             detector: Detector::Finder,
         }
     }
+
+    pub const fn grid(scale: Scale, transform: Transform, binarizer: Binarizer) -> Self {
+        Self {
+            scale,
+            transform,
+            binarizer,
+            detector: Detector::Grid,
+        }
+    }
 }
 
 impl std::fmt::Display for Attempt {
@@ -91,6 +105,7 @@ impl std::fmt::Display for Attempt {
         let by = match self.detector {
             Detector::Rqrr => "",
             Detector::Finder => "finder ",
+            Detector::Grid => "grid ",
         };
         write!(
             f,
@@ -106,6 +121,11 @@ pub struct AttemptResult {
     pub found: Vec<Found>,
     /// rqrr panicked (contained); the attempt found nothing.
     pub panicked: Option<String>,
+    /// For the grid reader (`None` for the other detectors): how many places looked like a
+    /// finder pattern along the rows (`seeds`) and how many of them measured as one on grey
+    /// values (`finders`). No seed at all: nothing in the frame looks like part of a code.
+    pub seeds: Option<usize>,
+    pub finders: Option<usize>,
 }
 
 /// The factor that brings the shorter side near 360 pixels: large frames are read faster
@@ -119,6 +139,15 @@ pub fn natural_downscale(img: &Gray) -> usize {
 pub struct Step {
     pub attempt: Attempt,
     pub in_region: bool,
+}
+
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.in_region {
+            write!(f, "region ")?;
+        }
+        write!(f, "{}", self.attempt)
+    }
 }
 
 /// The rungs for an image, most productive first. The order comes from running every
@@ -140,47 +169,34 @@ pub fn ladder(img: &Gray) -> Vec<Step> {
         attempt,
         in_region: true,
     };
-    let k = natural_downscale(img);
     let min_side = img.width.min(img.height);
     let mut out = Vec::new();
     if min_side >= 600 {
         out.extend([
+            whole(Attempt::grid(Down(2), None, LocalMean(60))),
+            whole(Attempt::grid(Same, None, Otsu)),
+            whole(Attempt::grid(Same, None, Hybrid)),
+            whole(Attempt::grid(Down(2), None, LocalMean(40))),
+            whole(Attempt::grid(Same, Sharpen, Otsu)),
+            whole(Attempt::grid(Same, Invert, Hybrid)),
             whole(Attempt::finder(Same, None, Otsu)),
-            whole(Attempt::finder(Same, None, Hybrid)),
             region(Attempt::new(Same, None, Otsu)),
-            region(Attempt::new(Same, None, Hybrid)),
-            whole(Attempt::new(Same, None, Otsu)),
-            whole(Attempt::new(Same, None, Hybrid)),
-            whole(Attempt::new(Same, None, LocalMean(8))),
             whole(Attempt::new(Same, None, Rqrr)),
-            whole(Attempt::new(Down(k), None, Rqrr)),
-            whole(Attempt::new(Down(k), Sharpen, Hybrid)),
-            whole(Attempt::finder(Same, None, LocalMean(8))),
-            whole(Attempt::new(Down(k), None, Hybrid)),
         ]);
     } else {
         out.extend([
+            whole(Attempt::grid(Same, None, Otsu)),
+            whole(Attempt::grid(Same, None, Hybrid)),
+            whole(Attempt::grid(Same, Invert, Hybrid)),
+            whole(Attempt::grid(Same, None, LocalMean(30))),
             whole(Attempt::finder(Same, None, Hybrid)),
-            whole(Attempt::finder(Same, Sharpen, Hybrid)),
             whole(Attempt::new(Same, Sharpen, Hybrid)),
             whole(Attempt::new(Same, None, Hybrid)),
-            whole(Attempt::new(Same, None, LocalMean(8))),
-            whole(Attempt::new(Same, None, Rqrr)),
-            whole(Attempt::new(Same, None, Otsu)),
         ]);
         if min_side < 400 {
-            out.extend([
-                whole(Attempt::finder(Up2, None, Hybrid)),
-                whole(Attempt::new(Up2, None, Hybrid)),
-                whole(Attempt::new(Up2, None, Rqrr)),
-            ]);
-        }
-        if k > 1 {
-            out.push(whole(Attempt::new(Down(k), None, Hybrid)));
+            out.push(whole(Attempt::grid(Up2, None, Hybrid)));
         }
     }
-    out.push(whole(Attempt::finder(Same, Invert, Hybrid)));
-    out.push(whole(Attempt::new(Same, Invert, Hybrid)));
     out
 }
 
@@ -223,26 +239,56 @@ pub fn attempt_in(img: &Gray, region: Rect, a: Attempt) -> AttemptResult {
 
 /// Runs one attempt.
 pub fn attempt(img: &Gray, attempt: Attempt) -> AttemptResult {
+    use std::borrow::Cow;
     let (scaled, factor) = match attempt.scale {
         Scale::Down(n) if n > 1 && img.width / n >= 21 && img.height / n >= 21 => {
-            (img.downscale(n), n as f32)
+            (Cow::Owned(img.downscale(n)), n as f32)
         }
-        Scale::Up2 => (img.upscale2(), 0.5),
-        _ => (img.clone(), 1.0),
+        Scale::Up2 => (Cow::Owned(img.upscale2()), 0.5),
+        _ => (Cow::Borrowed(img), 1.0),
     };
     let prepared = match attempt.transform {
         Transform::None => scaled,
-        Transform::Sharpen => scaled.sharpened(),
-        Transform::Invert => scaled.inverted(),
+        Transform::Sharpen => Cow::Owned(scaled.sharpened()),
+        Transform::Invert => Cow::Owned(scaled.inverted()),
     };
-    match contained(|| detect(&prepared, attempt.binarizer, attempt.detector, factor)) {
-        Ok(found) => AttemptResult {
+    let run = || match attempt.detector {
+        Detector::Grid => {
+            let bits = binarized(&prepared, attempt.binarizer);
+            let skip = (prepared.height / 300).max(1);
+            let seeds: Vec<grid::Seed> = locate::seeds(
+                &locate::Bits {
+                    width: prepared.width,
+                    height: prepared.height,
+                    bits: &bits,
+                },
+                skip,
+            )
+            .into_iter()
+            .map(|s| grid::Seed {
+                x: s.x * factor,
+                y: s.y * factor,
+                module: s.module * factor,
+                ..s
+            })
+            .collect();
+            let (found, finders) = grid::read(img, &seeds, attempt.transform == Transform::Invert);
+            (found, Some((seeds.len(), finders)))
+        }
+        detector => (detect(&prepared, attempt.binarizer, detector, factor), None),
+    };
+    match contained(run) {
+        Ok((found, counts)) => AttemptResult {
             found,
             panicked: None,
+            seeds: counts.map(|c| c.0),
+            finders: counts.map(|c| c.1),
         },
         Err(message) => AttemptResult {
             found: Vec::new(),
             panicked: Some(message),
+            seeds: None,
+            finders: None,
         },
     }
 }
