@@ -1,6 +1,7 @@
-//! The source's shape, checked: no import circle of more than three files in `src/`, and
-//! panes never reach into `update`. Files are nodes; a `use crate::...` / `super::...`
-//! path, or one written inline, is an edge to the file that defines it.
+//! The source's shape, checked: no import circle of more than three files in `src/`, panes
+//! never reach into `update`, and no source file is longer than 500 lines. Files are nodes; a
+//! `use crate::...` / `super::...` path, or one written inline, is an edge to the file that
+//! defines it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -268,6 +269,31 @@ fn no_import_circle_spans_more_than_three_files() {
         })
         .collect();
     assert!(too_big.is_empty(), "import circles: {too_big:#?}");
+}
+
+/// The longest a file under `src/` may be, tests inside it included: past this, split it
+/// along its seams (a sibling `tests.rs` for its tests is the usual first step).
+const MAX_LINES: usize = 500;
+
+#[test]
+fn no_source_file_is_longer_than_500_lines() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    files.sort();
+    assert!(files.len() > 50, "the source was found");
+    let too_long: Vec<String> = files
+        .iter()
+        .filter_map(|f| {
+            let lines = std::fs::read_to_string(f).unwrap().lines().count();
+            (lines > MAX_LINES).then(|| format!("{} ({lines} lines)", f.display()))
+        })
+        .collect();
+    assert!(
+        too_long.is_empty(),
+        "longer than {MAX_LINES} lines:\n{}",
+        too_long.join("\n")
+    );
 }
 
 #[test]

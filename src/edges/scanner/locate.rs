@@ -6,8 +6,8 @@
 //! about 10 ms on a 1280×720 frame; sampling from three finder centres and one alignment
 //! pattern, as ZXing does, costs a fraction of that. rqrr's detector stays as the fallback.
 
+use super::found::{Found, bytes_to_text};
 use super::geometry::Homography;
-use super::reader::{Found, bytes_to_text};
 
 /// A binarised image: `true` is black.
 pub struct Bits<'a> {
@@ -119,7 +119,7 @@ fn cross_check(
 /// Where finder patterns might be: 1:1:3:1:1 runs along every `skip`-th row. Those confirmed
 /// across (vertically, then horizontally again) come first; the rest follow, grouped by
 /// place, so that a pattern whose vertical run a stripe of noise broke is still measured on
-/// grey values (`grid.rs`), which decides. Coordinates in this image's pixels.
+/// grey values (`grid/`), which decides. Coordinates in this image's pixels.
 pub fn seeds(img: &Bits, skip: usize) -> Vec<super::grid::Seed> {
     let mut weak = Vec::new();
     let strong = scan(img, skip.max(1), Some(&mut weak));

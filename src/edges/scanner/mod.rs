@@ -1,6 +1,7 @@
 //! From frames to codes: binarisation, the reader, and (below) the scanner thread.
 
 pub mod binarize;
+pub mod found;
 pub mod geometry;
 pub mod grid;
 pub mod live;

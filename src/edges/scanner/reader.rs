@@ -12,17 +12,7 @@ use super::locate;
 use super::roi::{self, Rect};
 use crate::edges::contain::contained;
 
-/// A decoded code.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Found {
-    /// The payload exactly as encoded.
-    pub bytes: Vec<u8>,
-    /// The payload as text: UTF-8, else Shift_JIS, else ISO-8859-1 (the QR default).
-    pub text: String,
-    /// Top-left, top-right, bottom-right, bottom-left, in the image's pixels.
-    pub corners: [(f32, f32); 4],
-    pub version: usize,
-}
+pub use super::found::{Found, bytes_to_text};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scale {
@@ -58,7 +48,7 @@ pub enum Detector {
     /// Our finder/alignment locator (`locate.rs`), sampling modules for rqrr's decoder.
     Finder,
     /// Finder candidates from the binarised image, then everything else on grey values at
-    /// full resolution (`grid.rs`): finder outlines, a homography fitted to them and every
+    /// full resolution (`grid/`): finder outlines, a homography fitted to them and every
     /// alignment pattern, modules against a local threshold.
     Grid,
 }
@@ -344,19 +334,6 @@ fn run_rqrr(img: &Gray, binarizer: Binarizer, factor: f32) -> Vec<Found> {
         });
     }
     found
-}
-
-/// QR byte mode has no declared encoding here: UTF-8 when it is valid UTF-8, else Shift_JIS
-/// (Japanese codes and kanji mode), else ISO-8859-1 (the standard's default).
-pub fn bytes_to_text(bytes: &[u8]) -> String {
-    if let Ok(s) = std::str::from_utf8(bytes) {
-        return s.to_owned();
-    }
-    let (text, _, had_errors) = encoding_rs::SHIFT_JIS.decode(bytes);
-    if !had_errors {
-        return text.into_owned();
-    }
-    bytes.iter().map(|&b| b as char).collect()
 }
 
 /// The outcome of reading a still image.
