@@ -141,6 +141,7 @@ async fn stress(args: StressArgs) -> Result<(), String> {
             not_passed: vec![],
             suggested: Some("approve".into()),
             verdict: Some("clear".into()),
+            clock_offset: None,
         };
         let (r, c) = (recorder.clone(), clock.clone());
         let d = decision.clone();

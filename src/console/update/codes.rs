@@ -60,13 +60,13 @@ pub(super) fn release_pending(state: &mut State) -> Vec<Effect> {
 pub fn begin(state: &mut State, text: String) -> Vec<Effect> {
     let request = state.next_request;
     state.next_request += 1;
-    let Offline { facts, card } = assess::verify_offline(
-        &text,
-        state.trust.as_ref(),
-        state.now.timestamp(),
-        state.skew_secs,
-        Some(&mut state.replay),
-    );
+    let (trust, now, skew) = (state.trust.as_ref(), state.now.timestamp(), state.skew_secs);
+    let replay = Some(&mut state.replay);
+    // On a clock too far from the service's, the code's window is left unjudged.
+    let Offline { facts, card } = match state.clock.standing().untrusted() {
+        Some(o) => assess::verify_offline_untimed(&text, trust, now, skew, replay, o.secs()),
+        None => assess::verify_offline(&text, trust, now, skew, replay),
+    };
     let refused = matches!(facts, CodeFacts::Refused(_));
     state.current = Some(Presentation {
         request,

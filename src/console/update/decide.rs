@@ -69,6 +69,7 @@ pub(super) fn decide(
         not_passed: checks::not_passed(&p.checks),
         suggested: Some(checks::suggest(&p.checks).as_str().to_owned()),
         verdict: Some(Verdict::of(&p.checks).wire().to_owned()),
+        clock_offset: state.clock.offset,
     }));
     p.decision = Some(record.clone());
     p.reveal = None;

@@ -6,10 +6,14 @@
 //! - `codes.rs`: a code read, checked offline, and the checks recomputed
 //! - `commands.rs`: the officer's commands outside dialogs
 //! - `decide.rs`: the decision dialogs and the decision itself
+//! - `reader.rs`: a 2D code reader's state, and the codes it reads
+//! - `clock.rs`: the lane's clock against the service's
 
+mod clock;
 mod codes;
 mod commands;
 mod decide;
+mod reader;
 mod service;
 
 use chrono::{DateTime, Utc};
@@ -35,7 +39,8 @@ pub fn start(_state: &State) -> Vec<Effect> {
 
 pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
     state.now = now;
-    let mut effects = apply(state, msg);
+    let mut effects = clock::observe(state);
+    effects.extend(apply(state, msg));
     effects.extend(codes::release_pending(state));
     effects
 }
@@ -69,6 +74,11 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::CameraEnded => {
             state.camera.failure = Some("the frame source has no more frames".into());
+            vec![]
+        }
+        Msg::Reader(event) => reader::on_event(state, event),
+        Msg::ClockChecked { offset } => {
+            clock::on_checked(state, offset);
             vec![]
         }
         Msg::HealthChecked { result } => service::on_health(state, result),

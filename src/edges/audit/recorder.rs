@@ -16,6 +16,7 @@ use super::log::{AuditError, AuditLog, files_in, sha256_hex};
 use super::outbox::{Outbox, OutboxError};
 use crate::api::DecisionRequest;
 use crate::domain::decision::DecisionKind;
+use crate::domain::lane_time::Offset;
 
 /// What the audit log says about a decision: ids, outcomes, reasons, times; no names, no
 /// document numbers, no free text (notes and override reasons are kept as hashes).
@@ -47,6 +48,10 @@ pub enum Event {
         #[serde(skip_serializing_if = "Option::is_none", default)]
         verdict: Option<String>,
         decided_at: DateTime<Utc>,
+        /// The lane's clock against the service's when the officer decided (the service's
+        /// time minus the lane's, in ms, with its error bound), when it was known.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        clock_offset: Option<Offset>,
         #[serde(skip_serializing_if = "std::ops::Not::not", default)]
         handoff: bool,
         #[serde(skip_serializing_if = "std::ops::Not::not", default)]
@@ -77,6 +82,8 @@ pub struct RecordedDecision {
     pub suggested: Option<String>,
     /// The verdict the officer was shown (`clear`, `review`, `escalate`, `refused`).
     pub verdict: Option<String>,
+    /// The offset between the lane's clock and the service's known at the decision.
+    pub clock_offset: Option<Offset>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -125,6 +132,7 @@ fn decision_event(d: &RecordedDecision, recovered: bool) -> Event {
         suggested: d.suggested.clone(),
         verdict: d.verdict.clone(),
         decided_at: r.decided_at,
+        clock_offset: d.clock_offset,
         handoff: r.decision == DecisionKind::Escalate,
         recovered,
     }
@@ -170,6 +178,7 @@ impl Recorder {
                     not_passed: vec![],
                     suggested: None,
                     verdict: None,
+                    clock_offset: None,
                 };
                 log.append(now, &decision_event(&d, true))?;
                 tracing::warn!(decision = %d.request.decision_id, "recorded a decision a crash kept out of the audit log");
@@ -304,6 +313,7 @@ mod tests {
             not_passed: vec!["watch-list:fail".into()],
             suggested: Some("escalate".into()),
             verdict: Some("escalate".into()),
+            clock_offset: None,
         }
     }
 
