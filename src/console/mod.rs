@@ -32,3 +32,4 @@ pub mod testkit;
 pub mod theme;
 pub mod update;
 pub mod view;
+pub mod wedge;

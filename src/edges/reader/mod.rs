@@ -212,7 +212,7 @@ impl LineSplitter {
 
 /// Reports lines that are not codes once for a run of them, so a reader spewing noise
 /// does not flood the screen; a code read starts a new run.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct NoiseGate {
     reported: bool,
 }

@@ -145,3 +145,54 @@ fn pause(for_how_long: Duration, stop: &AtomicBool) -> bool {
     }
     !stop.load(Ordering::SeqCst)
 }
+
+/// A pseudo-terminal pair standing in for a serial reader: what is written to it arrives on
+/// [`PseudoReader::path`] as a reader's lines would. The demo's simulated reader, and the
+/// tests' and benchmarks' reader, read through the real [`SerialReader`].
+pub struct PseudoReader {
+    master: serial2::SerialPort,
+    /// Held open so the pair is not hung up between the reader's reopenings.
+    _slave: serial2::SerialPort,
+    path: std::path::PathBuf,
+}
+
+impl PseudoReader {
+    pub fn new() -> std::io::Result<PseudoReader> {
+        let (master, slave) = serial2::SerialPort::pair()?;
+        let path = tty_name(&slave)?;
+        Ok(PseudoReader {
+            master,
+            _slave: slave,
+            path,
+        })
+    }
+
+    /// The end a reader opens (`/dev/pts/N`).
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
+    /// Sends `bytes` as the reader's hardware would.
+    pub fn write(&self, bytes: &[u8]) -> std::io::Result<()> {
+        self.master.write_all(bytes)?;
+        self.master.flush()
+    }
+}
+
+/// The path of a terminal device open as `port`.
+fn tty_name(port: &serial2::SerialPort) -> std::io::Result<std::path::PathBuf> {
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::io::AsRawFd;
+    let mut buf = [0 as libc::c_char; 256];
+    // SAFETY: the buffer is valid for its length, and ttyname_r writes a NUL-terminated
+    // name into it or returns an error without writing past it.
+    let rc = unsafe { libc::ttyname_r(port.as_raw_fd(), buf.as_mut_ptr(), buf.len()) };
+    if rc != 0 {
+        return Err(std::io::Error::from_raw_os_error(rc));
+    }
+    // SAFETY: on success the buffer holds a NUL-terminated string.
+    let name = unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) };
+    Ok(std::path::PathBuf::from(std::ffi::OsStr::from_bytes(
+        name.to_bytes(),
+    )))
+}

@@ -33,6 +33,8 @@ pub struct Step {
     /// Time since the previous step (or the start).
     pub after: Duration,
     pub present: Present,
+    /// The code comes through the 2D code reader (`via = "reader"`), not the camera.
+    pub via_reader: bool,
     /// Faults that start at this step and stay until cleared.
     pub faults: Vec<Fault>,
     pub expect: Expected,
@@ -55,7 +57,8 @@ pub enum Fault {
     ServiceDown,
     /// The service answers, but only after a second and a half.
     ServiceSlow,
-    /// The lane's clock is this many seconds off.
+    /// The lane's clock is this many seconds off (`clock-offset:+10m`; `clock-skew` is the
+    /// older name). The console learns it at its next health check.
     ClockSkew(i64),
     /// The lane's trust list was fetched more than a day ago.
     StaleTrustList,
@@ -106,6 +109,8 @@ struct RawStep {
     traveller: Option<Spanned<String>>,
     #[serde(default)]
     code: Option<Spanned<String>>,
+    #[serde(default)]
+    via: Option<Spanned<String>>,
     #[serde(default)]
     faults: Vec<Spanned<String>>,
     expect: Spanned<String>,
@@ -163,7 +168,8 @@ fn fault(text: &str) -> Option<Fault> {
         "clear" | "none" => Some(Fault::Clear),
         _ => {
             let rest = t
-                .strip_prefix("clock-skew")?
+                .strip_prefix("clock-offset")
+                .or_else(|| t.strip_prefix("clock-skew"))?
                 .trim_start_matches([':', ' ', '=']);
             let (sign, digits) = match rest.strip_prefix('-') {
                 Some(d) => (-1, d),
@@ -270,11 +276,12 @@ impl Reader<'_> {
             })?,
         };
         let present = self.present(number, spanned)?;
+        let via_reader = self.via(number, step.via.as_ref())?;
         let faults = step
             .faults
             .iter()
             .map(|f| fault(f.get_ref()).ok_or_else(|| {
-                self.err(f.span().start, format!("step {number}: unknown fault {:?}: use service-down, service-slow, clock-skew:+90s, stale-trust-list or clear", f.get_ref()))
+                self.err(f.span().start, format!("step {number}: unknown fault {:?}: use service-down, service-slow, clock-offset:+90s, stale-trust-list or clear", f.get_ref()))
             }))
             .collect::<Result<Vec<_>, _>>()?;
         let decision = self.kind(number, &step.expect)?;
@@ -299,6 +306,7 @@ impl Reader<'_> {
             number,
             after,
             present,
+            via_reader,
             faults,
             expect: Expected {
                 decision,
@@ -369,6 +377,17 @@ impl Reader<'_> {
         }
     }
 
+    fn via(&self, number: usize, via: Option<&Spanned<String>>) -> Result<bool, SessionError> {
+        match via.map(|v| (v.get_ref().as_str(), v.span().start)) {
+            None | Some(("camera", _)) => Ok(false),
+            Some(("reader", _)) => Ok(true),
+            Some((other, at)) => Err(self.err(
+                at,
+                format!("step {number}: via {other:?} is not a way in: use \"camera\" (the default) or \"reader\""),
+            )),
+        }
+    }
+
     fn kind(
         &self,
         number: usize,
@@ -407,7 +426,8 @@ expect = "approve"
 [[step]]
 after = "1m30s"
 code = "replay"
-faults = ["service-down", "clock-skew:-45s", "service-slow"]
+via = "reader"
+faults = ["service-down", "clock-offset:-45s", "service-slow"]
 expect = "escalate"
 accept = ["flag"]
 reasons = ["forged-code"]
@@ -419,6 +439,14 @@ reasons = ["forged-code"]
         assert_eq!(s.steps.len(), 2);
         assert_eq!(s.steps[1].after, Duration::from_secs(90));
         assert_eq!(s.steps[1].present, Present::Replay);
+        assert!(s.steps[1].via_reader && !s.steps[0].via_reader);
+        // The older name for a wrong lane clock still reads.
+        let older = parse(
+            &GOOD.replace("clock-offset", "clock-skew"),
+            "s.toml",
+            &known(),
+        );
+        assert_eq!(older.unwrap().steps[1].faults[1], Fault::ClockSkew(-45));
         assert_eq!(
             s.steps[1].faults,
             vec![
@@ -442,7 +470,7 @@ reasons = ["forged-code"]
             (GOOD.replace("\"20s\"", "\"soon\""), 7, "is not a duration"),
             (
                 GOOD.replace("\"service-down\"", "\"meteor\""),
-                14,
+                15,
                 "unknown fault \"meteor\"",
             ),
             (
@@ -459,6 +487,11 @@ reasons = ["forged-code"]
                 GOOD.replace("code = \"replay\"", "code = \"photocopy\""),
                 13,
                 "unknown code \"photocopy\"",
+            ),
+            (
+                GOOD.replace("via = \"reader\"", "via = \"fax\""),
+                14,
+                "via \"fax\" is not a way in",
             ),
             (
                 GOOD.replace("expect = \"approve\"", "expect = \"approve\"\ncolour = 3"),
