@@ -207,3 +207,5 @@ pub fn clear(state: &mut State) -> Vec<Effect> {
 mod tests;
 #[cfg(test)]
 mod tests_decide;
+#[cfg(test)]
+mod tests_time;
