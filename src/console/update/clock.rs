@@ -8,7 +8,7 @@ use crate::console::state::*;
 use crate::domain::assess;
 use crate::domain::lane_time::{Offset, Standing};
 
-use super::recompute;
+use super::{codes, recompute};
 
 /// Sees the time of a message: a clock set back since the last one grows the offset at
 /// once, and the service is asked for its time again.
@@ -17,25 +17,26 @@ pub(super) fn observe(state: &mut State) -> Vec<Effect> {
     if !state.clock.observe(state.now) {
         return vec![];
     }
-    changed(state, before);
-    if state.health_in_flight {
-        return vec![];
+    let mut effects = changed(state, before);
+    if !state.health_in_flight {
+        state.health_in_flight = true;
+        effects.push(Effect::CheckHealth);
     }
-    state.health_in_flight = true;
-    vec![Effect::CheckHealth]
+    effects
 }
 
-pub(super) fn on_checked(state: &mut State, offset: Offset) {
+pub(super) fn on_checked(state: &mut State, offset: Offset) -> Vec<Effect> {
     let before = state.clock.standing();
     state.clock.offset = Some(offset);
-    changed(state, before);
+    changed(state, before)
 }
 
-/// Judges the undecided traveller's code again when the window became judgeable or not.
-fn changed(state: &mut State, before: Standing) {
+/// Judges the undecided traveller's code again when the window became judgeable or not; a
+/// code no longer refused for it is sent to the service as it would have been at once.
+fn changed(state: &mut State, before: Standing) -> Vec<Effect> {
     let untrusted = state.clock.standing().untrusted().map(|o| o.secs());
     if before.untrusted().map(|o| o.secs()) == untrusted {
-        return;
+        return vec![];
     }
     let now = state.now.timestamp();
     let (trust, skew) = (state.trust.as_ref(), state.skew_secs);
@@ -50,5 +51,7 @@ fn changed(state: &mut State, before: Standing) {
             untrusted,
         );
     }
+    let effects = codes::ask_if_not_asked(state);
     recompute(state);
+    effects
 }

@@ -95,16 +95,35 @@ pub fn begin(state: &mut State, text: String) -> Vec<Effect> {
         // A forged or stale code is refused here; the service is not told about it.
         return vec![];
     }
-    vec![Effect::Verify {
+    vec![verify(state, request, text)]
+}
+
+/// Asks the service about the code on screen when it was refused offline at first and is no
+/// longer (its window, judged on a wrong clock, is now left unjudged).
+pub(super) fn ask_if_not_asked(state: &mut State) -> Vec<Effect> {
+    let Some(p) = state.current.as_mut() else {
+        return vec![];
+    };
+    if !matches!(p.lookup, Lookup::NotAsked) || matches!(p.offline, CodeFacts::Refused(_)) {
+        return vec![];
+    }
+    p.lookup = Lookup::Waiting;
+    p.portrait = PortraitState::Waiting;
+    let (request, code) = (p.request, p.code.clone());
+    vec![verify(state, request, code)]
+}
+
+fn verify(state: &State, request: u64, token: String) -> Effect {
+    Effect::Verify {
         request,
         body: VerificationRequest {
-            token: text,
+            token,
             checkpoint: state.lane.checkpoint.slug.to_owned(),
             lane: state.lane.lane.clone(),
             direction: state.lane.direction,
             officer: state.lane.officer.clone(),
         },
-    }]
+    }
 }
 
 /// Recomputes the current traveller's checks from what is known.

@@ -77,10 +77,7 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::Reader(event) => reader::on_event(state, event),
-        Msg::ClockChecked { offset } => {
-            clock::on_checked(state, offset);
-            vec![]
-        }
+        Msg::ClockChecked { offset } => clock::on_checked(state, offset),
         Msg::HealthChecked { result } => service::on_health(state, result),
         Msg::TrustListFetched { result } => service::on_trust_list(state, result),
         Msg::ServiceReplied {

@@ -100,8 +100,12 @@ fn a_code_refused_on_a_wrong_clock_is_judged_again_when_the_offset_is_learned() 
         Verdict::Refused,
         "expired, on this clock"
     );
-    send(&mut state, offset(-600));
+    let effects = send(&mut state, offset(-600));
     assert_eq!(outcome(&state, "code-fresh"), Some(Outcome::Unknown));
+    assert!(
+        matches!(&effects[..], [Effect::Verify { .. }]),
+        "no longer refused: the service is asked, as it would have been at once: {effects:?}"
+    );
     assert!(matches!(verdict(&state).1, Approval::Override(_)));
     // Set right again (and learned so): judged on the clock once more.
     send(&mut state, offset(0));
