@@ -7,6 +7,11 @@
 //! asks the service over real HTTP on 127.0.0.1; the reply goes through `update`; the
 //! screen is drawn at 160×45. "on screen" is that first draw with name, documents and
 //! checks; "with portrait" adds the photo request and its draw.
+//!
+//! Then the same through a serial 2D code reader: the code written as a line (CRLF) into a
+//! pseudo-terminal that the real reader thread reads (`edges::reader::serial`), timed from
+//! the moment its last byte is written; the reader's message reaches the desk through the
+//! same channel the console's loop reads, and the rest is the camera path's.
 //! LANEDESK_BENCH_ROUNDS sets the rounds (default 500).
 
 use std::sync::Arc;
@@ -18,6 +23,7 @@ use lanedesk::console::effect::Effect;
 use lanedesk::console::keymap::{Key, Keymap};
 use lanedesk::console::msg::Msg;
 use lanedesk::console::runner::EffectRunner;
+use lanedesk::console::runtime::start_reader;
 use lanedesk::console::state::State;
 use lanedesk::console::testkit;
 use lanedesk::console::theme::Theme;
@@ -25,6 +31,8 @@ use lanedesk::console::view;
 use lanedesk::domain::checkpoint::Direction;
 use lanedesk::domain::clock::{Clock, SystemClock};
 use lanedesk::domain::lang::Lang;
+use lanedesk::edges::reader::serial::PseudoReader;
+use lanedesk::edges::reader::{ReaderEvent, SerialSpec};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -87,10 +95,33 @@ fn main() {
         let mut terminal = Terminal::new(TestBackend::new(160, 45)).unwrap();
         let cards = issuer.cards();
         let (mut on_screen, mut with_portrait) = (Vec::new(), Vec::new());
-        for round in 0..rounds + 20 {
+        let (mut via_reader, mut reader_alone) = (Vec::new(), Vec::new());
+        // The reader: a pseudo-terminal pair, its far end read by the real reader thread.
+        let pty = PseudoReader::new().unwrap();
+        let spec = SerialSpec::parse(&format!("serial:{}", pty.path().display())).unwrap();
+        let (reader_tx, mut reader_rx) = tokio::sync::mpsc::unbounded_channel();
+        let reader = start_reader(spec, reader_tx);
+        match reader_rx.recv().await {
+            Some(Msg::Reader(ReaderEvent::Opened { .. })) => {}
+            other => panic!("the reader did not open: {other:?}"),
+        }
+        // Camera and reader take turns: each path gets `rounds` samples after 20 warm-up ones.
+        for round in 0..2 * (rounds + 20) {
+            let through_reader = round % 2 == 1;
             let code = issuer.mint(cards[round % cards.len()].card).unwrap().qr;
-            let started = Instant::now();
-            let mut effects = desk.update(Msg::CodeRead { text: code }, clock.now());
+            let mut started = Instant::now();
+            let msg = if through_reader {
+                pty.write(format!("{code}\r\n").as_bytes()).unwrap();
+                started = Instant::now();
+                let msg = reader_rx.recv().await.expect("the reader's line");
+                if round >= 40 {
+                    reader_alone.push(started.elapsed());
+                }
+                msg
+            } else {
+                Msg::CodeRead { text: code }
+            };
+            let mut effects = desk.update(msg, clock.now());
             let verify = effects.pop().expect("a verification");
             let mut next = answer(&runner, &mut desk, verify, &*clock).await;
             terminal.draw(|f| view::draw(f, &desk, &theme)).unwrap();
@@ -107,15 +138,26 @@ fn main() {
                     .is_some_and(|p| p.verification().is_some()),
                 "the service answered"
             );
-            if round >= 20 {
+            if round >= 40 && through_reader {
+                via_reader.push(drawn);
+            } else if round >= 40 {
                 on_screen.push(drawn);
                 with_portrait.push(with_photo);
             }
             effects.extend(desk.update(Msg::Key(Key::char('c')), clock.now()));
         }
+        reader.stop();
         for (name, mut samples) in [
             ("code read -> traveller and documents on screen", on_screen),
             ("code read -> ... and portrait on screen", with_portrait),
+            (
+                "reader line's last byte -> traveller and documents on screen",
+                via_reader,
+            ),
+            (
+                "reader line's last byte -> code read (the reader's own part)",
+                reader_alone,
+            ),
         ] {
             samples.sort();
             println!(

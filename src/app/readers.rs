@@ -129,6 +129,22 @@ impl ClockConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::config::LaneConfig;
+
+    #[test]
+    fn the_lane_configuration_names_the_line_of_a_mistake_in_these_tables() {
+        let parse = |text: &str| LaneConfig::parse(text, "lane.toml");
+        let ok = parse("lane = \"3\"\n\n[reader]\ndevice = \"serial:/dev/ttyACM0\"\nprefix = \"\\u0002\"\n\n[clock]\nwarn-after = \"1m\"\n").unwrap();
+        assert_eq!(ok.reader.device.as_deref(), Some("serial:/dev/ttyACM0"));
+        let e = parse("lane = \"3\"\n\n[reader]\ndevice = \"usb:3\"\n").unwrap_err();
+        assert_eq!(e.line, 4, "{e}");
+        assert!(e.message.contains("serial:/dev/ttyACM0"), "{e}");
+        let e = parse("[reader]\nbaud = 9600\n").unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
+        assert!(e.message.contains("unknown field `baud`"), "{e}");
+        let e = parse("[clock]\nwarn-after = \"5m\"\ndistrust-after = \"1m\"\n").unwrap_err();
+        assert_eq!(e.line, 3, "{e}");
+    }
 
     #[test]
     fn a_reader_table_gives_a_serial_reader_with_framing_and_the_keyboard_detector() {
