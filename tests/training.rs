@@ -93,10 +93,20 @@ fn the_readers_and_clock_session_notices_the_clock() {
     assert_eq!(step(1)["service"], "answered");
     assert_eq!(step(2)["not_passed"][0], "code-not-replayed:fail");
     assert_eq!(step(3)["decision"], serde_json::Value::Null);
-    assert_eq!(step(5)["not_passed"][0], "code-fresh:unknown", "{:#}", step(5));
+    assert_eq!(
+        step(5)["not_passed"][0],
+        "code-fresh:unknown",
+        "{:#}",
+        step(5)
+    );
     assert_eq!(step(5)["service"], "answered");
     assert_eq!(step(5)["override"], true);
-    assert_eq!(step(6)["not_passed"].as_array().unwrap().len(), 0, "{:#}", step(6));
+    assert_eq!(
+        step(6)["not_passed"].as_array().unwrap().len(),
+        0,
+        "{:#}",
+        step(6)
+    );
 }
 
 #[test]

@@ -70,6 +70,35 @@ impl Offset {
     }
 }
 
+/// The finding of a code whose window was left unjudged on a clock `offset_secs` off.
+pub fn window_unknown(offset_secs: i64, lang: Lang) -> String {
+    let o = Offset {
+        ms: offset_secs * 1000,
+        error_ms: 0,
+        measured: true,
+    };
+    match lang {
+        Lang::En => format!(
+            "Cannot tell whether the code is within its validity window: this console's clock is {}. Approving needs an override; have the clock set right.",
+            o.against_service(lang)
+        ),
+        _ => format!(
+            "{}{}{}",
+            lang.pick(
+                "",
+                "无法判断二维码是否在有效期内：本机时钟",
+                "無法判斷二維碼是否在有效期內：本機時鐘"
+            ),
+            o.against_service(lang),
+            lang.pick(
+                "",
+                "。放行需要越权理由；请校准时钟。",
+                "。放行需要越權理由；請校準時鐘。"
+            )
+        ),
+    }
+}
+
 /// "45 s", "2 min 5 s", "3 h 10 min" (and the same in Chinese).
 fn amount(secs: u64, lang: Lang) -> String {
     let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);

@@ -103,23 +103,7 @@ impl Finding {
                 )
                 .into(),
             CodeWindowUnknown { offset_secs } => {
-                let o = crate::domain::lane_time::Offset {
-                    ms: offset_secs * 1000,
-                    error_ms: 0,
-                    measured: true,
-                };
-                match lang {
-                    Lang::En => format!(
-                        "Cannot tell whether the code is within its validity window: this console's clock is {}. Approving needs an override; have the clock set right.",
-                        o.against_service(lang)
-                    ),
-                    _ => format!(
-                        "{}{}{}",
-                        lang.pick("", "无法判断二维码是否在有效期内：本机时钟", "無法判斷二維碼是否在有效期內：本機時鐘"),
-                        o.against_service(lang),
-                        lang.pick("", "。放行需要越权理由；请校准时钟。", "。放行需要越權理由；請校準時鐘。")
-                    ),
-                }
+                crate::domain::lane_time::window_unknown(*offset_secs, lang)
             }
             NotReplayed => lang
                 .pick(
