@@ -79,22 +79,14 @@ pub fn window_unknown(offset_secs: i64, lang: Lang) -> String {
     };
     match lang {
         Lang::En => format!(
-            "Cannot tell whether the code is within its validity window: this console's clock is {}. Approving needs an override; have the clock set right.",
+            "Validity window not judged: this console's clock is {}. Have it set right.",
             o.against_service(lang)
         ),
         _ => format!(
             "{}{}{}",
-            lang.pick(
-                "",
-                "无法判断二维码是否在有效期内：本机时钟",
-                "無法判斷二維碼是否在有效期內：本機時鐘"
-            ),
+            lang.pick("", "未判断有效期：本机时钟", "未判斷有效期：本機時鐘"),
             o.against_service(lang),
-            lang.pick(
-                "",
-                "。放行需要越权理由；请校准时钟。",
-                "。放行需要越權理由；請校準時鐘。"
-            )
+            lang.pick("", "。请校准时钟。", "。請校準時鐘。")
         ),
     }
 }
@@ -107,12 +99,13 @@ fn amount(secs: u64, lang: Lang) -> String {
         ["小时", "分钟", "秒"],
         ["小時", "分鐘", "秒"],
     );
-    let parts = if h > 0 {
-        vec![format!("{h}{hu}"), format!("{m}{mu}")]
-    } else if m > 0 {
-        vec![format!("{m}{mu}"), format!("{s}{su}")]
-    } else {
-        vec![format!("{s}{su}")]
+    // The larger unit and the next, leaving out a next one that is zero: "12 min".
+    let parts = match (h, m, s) {
+        (0, 0, s) => vec![format!("{s}{su}")],
+        (0, m, 0) => vec![format!("{m}{mu}")],
+        (0, m, s) => vec![format!("{m}{mu}"), format!("{s}{su}")],
+        (h, 0, _) => vec![format!("{h}{hu}")],
+        (h, m, _) => vec![format!("{h}{hu}"), format!("{m}{mu}")],
     };
     parts.join(lang.pick(" ", "", ""))
 }
@@ -227,18 +220,16 @@ impl Standing {
         }
     }
 
-    /// What a time check adds when it ran on a doubtful clock.
+    /// What a time check adds when it ran on a doubtful clock: short, as it follows every
+    /// one of them.
     pub fn caveat_sentence(&self, lang: Lang) -> Option<String> {
         let o = self.caveat()?;
         Some(match lang {
-            Lang::En => format!(
-                "(Depends on this console's clock: {}.)",
-                o.against_service(lang)
-            ),
+            Lang::En => format!("(on this console's clock, {})", o.describe(lang)),
             _ => format!(
-                "{}{}。）",
-                lang.pick("", "（取决于本机时钟：", "（取決於本機時鐘："),
-                o.against_service(lang)
+                "{}{}）",
+                lang.pick("", "（按本机时钟，", "（按本機時鐘，"),
+                o.describe(lang)
             ),
         })
     }
@@ -374,7 +365,7 @@ mod tests {
         let s = ClockPolicy::default().standing(Some(o(-45_000)));
         assert_eq!(
             s.caveat_sentence(Lang::En).unwrap(),
-            "(Depends on this console's clock: 45 s ahead of the service's clock.)"
+            "(on this console's clock, 45 s ahead)"
         );
     }
 }

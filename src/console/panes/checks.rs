@@ -97,7 +97,9 @@ fn check_lines(
 
 fn check_line(c: &Check, lang: Lang, theme: &Theme, caveat: Option<&str>) -> Line<'static> {
     let mut sentence = c.finding.sentence(lang);
-    if let Some(caveat) = caveat.filter(|_| c.id.depends_on_clock()) {
+    // A window left unjudged says so itself.
+    let unjudged = matches!(c.finding, Finding::CodeWindowUnknown { .. });
+    if let Some(caveat) = caveat.filter(|_| c.id.depends_on_clock() && !unjudged) {
         sentence = format!("{sentence}{}{caveat}", lang.pick(" ", "", ""));
     }
     Line::from(vec![

@@ -178,7 +178,8 @@ fn clock_span(state: &State, theme: &Theme, lang: Lang, short: bool) -> Option<S
         offset.describe(lang)
     );
     if untrusted && !short {
-        text = format!("{text}: {}", L::ClockCodeTimesUnknown.get(lang));
+        let colon = lang.pick(": ", "：", "：");
+        text = format!("{text}{colon}{}", L::ClockCodeTimesUnknown.get(lang));
     }
     let role = if untrusted { Role::Fail } else { Role::Warn };
     Some(Span::styled(
