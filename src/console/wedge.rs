@@ -26,7 +26,7 @@ const MAX_BURST: usize = 1024;
 pub struct WedgeConfig {
     /// Off: every key is a key.
     pub enabled: bool,
-    /// Longest pause between two keys of one burst.
+    /// Two keys of one burst come less than this apart.
     pub gap: Duration,
     /// What the reader's framing is: a prefix set on the reader starts the burst instead
     /// of `EC1:`, and is stripped with the suffix.
@@ -123,7 +123,9 @@ impl Wedge {
     /// No key came within the gap before `at`: held keys go on as keys, or a code cut
     /// short is dropped.
     pub fn expire(&mut self, at: Duration) -> Vec<WedgeOut> {
-        if self.held.is_empty() || at.saturating_sub(self.last) <= self.config.gap {
+        // At the deadline itself the burst is over: the loop's timer never fires early, so
+        // it never wakes to find nothing to do.
+        if self.held.is_empty() || at.saturating_sub(self.last) < self.config.gap {
             return vec![];
         }
         if self.text.chars().count() < self.config.trigger().chars().count() {
@@ -252,7 +254,7 @@ mod tests {
         );
         assert_eq!(w.deadline(), Some(ms(130)));
         assert!(w.expire(ms(129)).is_empty());
-        assert_eq!(keys(&w.expire(ms(131))), "E");
+        assert_eq!(keys(&w.expire(ms(130))), "E");
         assert_eq!(w.deadline(), None);
     }
 
