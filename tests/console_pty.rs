@@ -262,3 +262,70 @@ fn a_recorded_demo_session_replays_and_scores() {
     assert_eq!(report["score"], 1.0, "{report:#}");
     assert_eq!(report["steps"].as_array().unwrap().len(), 3);
 }
+
+/// A keyboard-wedge reader types a whole code and Enter in one burst: it is one code read,
+/// and none of its letters (Q quit, H history, L language, A, F, E, C) presses a binding.
+/// The same first letters typed at human speed are the officer's keys: `1` presents a
+/// traveller.
+#[test]
+fn a_wedge_burst_is_one_code_and_the_same_keys_typed_slowly_are_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("demo.log");
+    let mut term = Pty::lanedesk(&["demo", "--log", log.to_str().unwrap()], dir.path());
+    term.wait_for(
+        &["Waiting for a code", "online", "Reader demo ●"],
+        Duration::from_secs(60),
+    );
+    // At human speed: E (escalate: nobody to escalate), C (next: nobody), 1 (traveller 1).
+    for key in ["E", "C", "1"] {
+        term.press(key);
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    term.wait_for(&["CHAN Chi Ming"], Duration::from_secs(60));
+    term.decide("a");
+    term.wait_for(&["APPROVED", "recorded ✓"], Duration::from_secs(30));
+    // A burst: a code that is no genuine one, full of letters bound to commands.
+    term.press("EC1:QHL+AFEC+XRN+QQQ\r");
+    term.wait_for(&["REFUSED", "not valid base45"], Duration::from_secs(30));
+    let screen = term.text();
+    assert!(
+        !screen.contains("Recent decisions"),
+        "H was pressed:\n{screen}"
+    );
+    assert!(
+        !screen.contains("Quit lanedesk"),
+        "Q was pressed:\n{screen}"
+    );
+    assert!(
+        screen.contains("Decision"),
+        "the language changed:\n{screen}"
+    );
+    term.press("q");
+    std::thread::sleep(Duration::from_millis(300));
+    term.press("y");
+    assert!(term.wait_exit(Duration::from_secs(30)), "exit status");
+}
+
+/// The demo's simulated reader: B sends the code on the phone down a real serial line (a
+/// pseudo-terminal the real reader opens); with no code on the phone it says so.
+#[test]
+fn the_demos_reader_key_sends_the_phones_code_through_the_reader() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("demo.log");
+    let mut term = Pty::lanedesk(&["demo", "--log", log.to_str().unwrap()], dir.path());
+    term.wait_for(&["online", "Reader demo ●"], Duration::from_secs(60));
+    term.press("b");
+    term.wait_for(
+        &["no code on the phone for the reader"],
+        Duration::from_secs(10),
+    );
+    term.press("x");
+    term.wait_for(&["forged code for"], Duration::from_secs(30));
+    term.press("b");
+    // Whichever reads first presents it; the other's read is the same presentation.
+    term.wait_for(&["REFUSED"], Duration::from_secs(30));
+    term.press("q");
+    std::thread::sleep(Duration::from_millis(300));
+    term.press("y");
+    assert!(term.wait_exit(Duration::from_secs(30)), "exit status");
+}

@@ -354,3 +354,30 @@ fn the_themes_background_reaches_every_cell() {
         }
     }
 }
+
+/// A reader unplugged, and a console clock twelve minutes fast: the header says both, the
+/// code's window is unknown (not expired), and each time check says it rests on the clock.
+#[test]
+fn reader_lost_and_clock_wrong() {
+    use lanedesk::domain::lane_time::Offset;
+    use lanedesk::edges::reader::ReaderEvent;
+    snap("reader-lost-clock-wrong", |lang| {
+        let (mut state, issuer) = base(lang);
+        state.reader.serial = Some("ttyACM0".into());
+        send(
+            &mut state,
+            Msg::Reader(ReaderEvent::Lost {
+                port: "/dev/ttyACM0".into(),
+                reason: "/dev/ttyACM0 stopped answering (end of data): the reader was unplugged or reset; trying again every second".into(),
+            }),
+        );
+        let offset = Offset {
+            ms: -720_000,
+            error_ms: 4,
+            measured: true,
+        };
+        send(&mut state, Msg::ClockChecked { offset });
+        testkit::present(&mut state, &issuer, &testkit::traveller("T03"), 1);
+        state
+    });
+}

@@ -54,7 +54,15 @@ fn every_shipped_session_scores_full_marks_with_its_expected_decisions() {
             })
             .collect();
     names.sort();
-    assert_eq!(names, ["bad-day", "basics", "document-problems"]);
+    assert_eq!(
+        names,
+        [
+            "bad-day",
+            "basics",
+            "document-problems",
+            "readers-and-clock"
+        ]
+    );
     for name in &names {
         let (code, expected, err) = lanedesk(&["train", name, "--expected"]);
         assert_eq!(code, 0, "{err}");
@@ -67,10 +75,38 @@ fn every_shipped_session_scores_full_marks_with_its_expected_decisions() {
         let wanted = match name.as_str() {
             "basics" => 8,
             "document-problems" => 10,
+            "readers-and-clock" => 6,
             _ => 10,
         };
         assert_eq!(steps.len(), wanted, "{name}");
     }
+}
+
+/// Codes through the 2D reader are judged as the camera's are (a replay caught), a product
+/// barcode on the reader leaves nothing to decide, and a console clock ten minutes fast is
+/// noticed: the code's window is unknown (not expired), the service still asked.
+#[test]
+fn the_readers_and_clock_session_notices_the_clock() {
+    let (_, expected, _) = lanedesk(&["train", "readers-and-clock", "--expected"]);
+    let report = grade("readers-and-clock", &expected);
+    let step = |n: usize| report["steps"][n - 1].clone();
+    assert_eq!(step(1)["service"], "answered");
+    assert_eq!(step(2)["not_passed"][0], "code-not-replayed:fail");
+    assert_eq!(step(3)["decision"], serde_json::Value::Null);
+    assert_eq!(
+        step(5)["not_passed"][0],
+        "code-fresh:unknown",
+        "{:#}",
+        step(5)
+    );
+    assert_eq!(step(5)["service"], "answered");
+    assert_eq!(step(5)["override"], true);
+    assert_eq!(
+        step(6)["not_passed"].as_array().unwrap().len(),
+        0,
+        "{:#}",
+        step(6)
+    );
 }
 
 #[test]

@@ -102,6 +102,12 @@ pub struct LaneConfig {
     pub state_dir: Option<PathBuf>,
     #[serde(default)]
     pub camera: CameraConfig,
+    /// A 2D code reader beside the camera (`app::readers`).
+    #[serde(default)]
+    pub reader: super::readers::ReaderConfig,
+    /// How far the lane's clock may be from the service's (`app::readers`).
+    #[serde(default)]
+    pub clock: super::readers::ClockConfig,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -194,6 +200,8 @@ impl LaneConfig {
         if let Some(0) = config.camera.fps {
             return Err(at("fps", "camera fps must be at least 1".into()));
         }
+        config.reader.readers(None).map_err(|(k, m)| at(k, m))?;
+        config.clock.policy().map_err(|(k, m)| at(k, m))?;
         if config.camera.images.is_some() && config.camera.index.is_some() {
             return Err(at(
                 "images",
@@ -204,7 +212,7 @@ impl LaneConfig {
     }
 }
 
-/// The line a top-level or `[camera]` key is on, for messages about its value.
+/// The line a top-level, `[camera]`, `[reader]` or `[clock]` key is on, for messages about its value.
 fn find_key_line(text: &str, key: &str) -> usize {
     text.lines()
         .position(|l| {

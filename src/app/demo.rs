@@ -9,11 +9,13 @@ use std::sync::Arc;
 use crate::console::modes::demo::Demo;
 use crate::console::modes::script::Step;
 use crate::console::modes::world::World;
-use crate::console::runtime::{self, Appearance, Setup};
+use crate::console::runtime::{self, Appearance, Readers, Setup};
 use crate::console::state::LaneInfo;
 use crate::domain::clock::{Clock, SystemClock};
 use crate::edges::camera::FrameSource;
 use crate::edges::camera::synthetic::{Scene, SyntheticCamera};
+use crate::edges::reader::SerialSpec;
+use crate::edges::reader::serial::PseudoReader;
 
 use super::service::{InProcessService, ServiceSetup};
 
@@ -47,8 +49,25 @@ async fn run_async(options: DemoOptions) -> Result<(), String> {
     tracing::info!(url = %service.url, "demo issuance service started");
     let client = Arc::new(service.client()?);
     let camera = SyntheticCamera::new(Scene::default(), DEMO_FPS);
-    let world = World::new(client.clone(), service.forgery()?, options.fixtures.clone())
+    let mut world = World::new(client.clone(), service.forgery()?, options.fixtures.clone())
         .with_phone(camera.phone());
+    let (world, readers) = match simulated_reader() {
+        Ok((reader, spec)) => {
+            world = world.with_reader(reader);
+            (
+                world,
+                Readers {
+                    serial: Some(spec),
+                    ..Readers::default()
+                },
+            )
+        }
+        Err(e) => {
+            // The demo goes on with the camera alone; B then says there is no reader.
+            tracing::warn!(error = %e, "no simulated reader for the demo");
+            (world, Readers::default())
+        }
+    };
     let mut desk = super::lane::desk(options.lane, &options.look, options.recording, clock.now());
     desk.modes.demo = Some(Demo::default());
     let setup = Setup {
@@ -65,7 +84,17 @@ async fn run_async(options: DemoOptions) -> Result<(), String> {
             .unwrap_or_else(|| service.scratch().join("state")),
     };
     let source = move || Ok(Box::new(camera) as Box<dyn FrameSource>);
-    let result = runtime::run_console(setup, source).await;
+    let result = runtime::run_console_with(setup, source, readers).await;
     service.stop().await;
     result.map(|_| ())
+}
+
+/// The demo's 2D code reader: a pseudo-terminal the real serial reader reads, which B
+/// writes the phone's code into as an imager would.
+pub fn simulated_reader() -> Result<(PseudoReader, SerialSpec), String> {
+    let reader = PseudoReader::new()
+        .map_err(|e| format!("cannot open a pseudo-terminal for the demo's reader: {e}"))?;
+    let mut spec = SerialSpec::parse(&format!("serial:{}", reader.path().display()))?;
+    spec.label = "demo".into();
+    Ok((reader, spec))
 }

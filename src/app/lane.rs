@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::console::desk::Desk;
 use crate::console::modes::recording::Recording;
 use crate::console::modes::script::Step;
-use crate::console::runtime::{self, Appearance, Setup};
+use crate::console::runtime::{self, Appearance, Readers, Setup};
 use crate::console::state::{LaneInfo, State};
 use crate::domain::clock::{Clock, SystemClock};
 use crate::edges::camera::FrameSource;
@@ -26,6 +26,10 @@ pub struct LaneOptions {
     pub state_dir: PathBuf,
     /// `--record FILE`, and whether to `--scrub` it.
     pub recording: Option<(PathBuf, bool)>,
+    /// `--reader` and `[reader]`: 2D code readers beside the camera.
+    pub readers: Readers,
+    /// `[clock]`: how far the lane's clock may be from the service's.
+    pub clock_policy: crate::domain::lane_time::ClockPolicy,
 }
 
 pub enum FrameSourceChoice {
@@ -45,7 +49,8 @@ pub fn run(options: LaneOptions) -> Result<(), String> {
             .lane_token(&options.lane_token)
             .ca_cert(options.ca_cert.as_deref());
         let client = Arc::new(ServiceClient::new(&config).map_err(|e| e.to_string())?);
-        let desk = desk(options.lane, &options.look, options.recording, clock.now());
+        let mut desk = desk(options.lane, &options.look, options.recording, clock.now());
+        desk.lane.clock.policy = options.clock_policy;
         let setup = Setup {
             desk,
             theme: options.look.theme,
@@ -68,7 +73,9 @@ pub fn run(options: LaneOptions) -> Result<(), String> {
                 fps,
             } => open_camera(index, width, height, fps),
         };
-        runtime::run_console(setup, source).await.map(|_| ())
+        runtime::run_console_with(setup, source, options.readers)
+            .await
+            .map(|_| ())
     })
 }
 

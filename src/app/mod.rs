@@ -5,10 +5,12 @@
 //! - `service.rs`: the reference issuance service in-process on 127.0.0.1
 //! - `demo.rs`, `lane.rs`, `train.rs`: each console set-up, from options to a running console
 //! - `config.rs`: the lane configuration file and the user's folders
+//! - `readers.rs`: its `[reader]` and `[clock]` tables
 
 pub mod config;
 pub mod demo;
 pub mod lane;
+pub mod readers;
 pub mod service;
 pub mod train;
 

@@ -132,7 +132,16 @@ pub fn play(session: Session, options: PlayOptions) -> Result<(), String> {
 async fn play_async(session: Session, options: PlayOptions) -> Result<(), String> {
     let stage = stage(&session, &options.fixtures, false).await?;
     let camera = SyntheticCamera::new(Scene::default(), super::demo::DEMO_FPS);
-    let world = stage.world.with_phone(camera.phone());
+    let mut world = stage.world.with_phone(camera.phone());
+    // The reader beside the camera, for the session's steps via the reader.
+    let mut readers = runtime::Readers::default();
+    match super::demo::simulated_reader() {
+        Ok((reader, spec)) => {
+            world = world.with_reader(reader);
+            readers.serial = Some(spec);
+        }
+        Err(e) => tracing::warn!(error = %e, "no simulated reader for training"),
+    }
     let look = options.look;
     let desk = desk(
         session,
@@ -152,7 +161,7 @@ async fn play_async(session: Session, options: PlayOptions) -> Result<(), String
         state_dir: stage.service.scratch().join("state"),
     };
     let source = move || Ok(Box::new(camera) as Box<dyn FrameSource>);
-    let result = runtime::run_console(setup, source).await;
+    let result = runtime::run_console_with(setup, source, readers).await;
     stage.service.stop().await;
     result.map(|_| ())
 }

@@ -151,6 +151,7 @@ async fn stress(args: StressArgs) -> Result<(), String> {
             suggested: Some("approve".into()),
             verdict: Some("clear".into()),
             code: None,
+            clock_offset: None,
         };
         let (r, c) = (recorder.clone(), clock.clone());
         let d = decision.clone();

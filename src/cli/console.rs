@@ -49,7 +49,7 @@ pub struct LookArgs {
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Keys: 1-9 present a scenario traveller, N the next one, X a forged code, R the last code again;\nA approve, F flag, E escalate, C next traveller, V reveal a number, H history, L language, ? help, Q quit.\n\nExamples:\n  lanedesk demo\n  lanedesk demo --lang zh-Hant --theme high-contrast\n  lanedesk demo --script fixtures/demo-script.txt"
+    after_help = "Keys: 1-9 present a scenario traveller, N the next one, X a forged code, R the last code again, B the phone's code through the reader;\nA approve, F flag, E escalate, C next traveller, V reveal a number, H history, L language, ? help, Q quit.\n\nExamples:\n  lanedesk demo\n  lanedesk demo --lang zh-Hant --theme high-contrast\n  lanedesk demo --script fixtures/demo-script.txt"
 )]
 pub struct DemoArgs {
     #[command(flatten)]
@@ -74,7 +74,7 @@ pub struct DemoArgs {
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Flags override the configuration file.\n\nExamples:\n  lanedesk lane --config /etc/lanedesk/lane.toml\n  lanedesk lane --service https://issuer.example:8443 --checkpoint futian --lane 12 --direction entry \\\n      --officer O1234 --images ./frames"
+    after_help = "Flags override the configuration file.\n\nExamples:\n  lanedesk lane --config /etc/lanedesk/lane.toml\n  lanedesk lane --service https://issuer.example:8443 --checkpoint futian --lane 12 --direction entry \\\n      --officer O1234 --images ./frames\n  lanedesk lane --config /etc/lanedesk/lane.toml --reader serial:/dev/ttyACM0,115200"
 )]
 pub struct LaneArgs {
     #[command(flatten)]
@@ -105,6 +105,10 @@ pub struct LaneArgs {
     /// Read frames from an image file or a folder of images instead of a camera.
     #[arg(long)]
     images: Option<PathBuf>,
+    /// A 2D code reader on a serial port beside the camera: serial:/dev/ttyACM0[,BAUD].
+    /// Keyboard readers need no flag (see [reader] in the configuration).
+    #[arg(long, value_name = "serial:PORT[,BAUD]")]
+    reader: Option<String>,
     /// Folder for the audit log, outbox, hand-offs and cached trust list
     /// (default: ~/.local/state/lanedesk).
     #[arg(long)]
@@ -263,6 +267,11 @@ fn prepare_lane(args: LaneArgs) -> Result<LaneOptions, String> {
         }
     };
     let script = load_script(args.look.script.as_deref())?;
+    let readers = file
+        .reader
+        .readers(args.reader.as_deref())
+        .map_err(|(_, m)| m)?;
+    let clock_policy = file.clock.policy().map_err(|(_, m)| m)?;
     require_terminal("lane")?;
     log_to_file(&args.look.log.or(file.log).unwrap_or_else(lane::default_log))?;
     Ok(LaneOptions {
@@ -278,6 +287,8 @@ fn prepare_lane(args: LaneArgs) -> Result<LaneOptions, String> {
             .or(file.state_dir)
             .unwrap_or_else(lane::default_state_dir),
         recording: args.look.record.clone().map(|p| (p, args.look.scrub)),
+        readers,
+        clock_policy,
     })
 }
 

@@ -60,6 +60,11 @@ pub enum DemoEffect {
     ShowAgain {
         code: String,
     },
+    /// The traveller holds the phone to the 2D code reader: its code is sent down the
+    /// simulated reader's line.
+    ThroughReader {
+        code: String,
+    },
 }
 
 /// What training asks of its world.
@@ -69,11 +74,12 @@ pub enum TrainingEffect {
     Faults(Faults),
     /// Stop or restart the session's clock.
     Clock { paused: bool },
-    /// Put a step's code on the phone.
+    /// Put a step's code on the phone (held to the camera, or to the reader).
     Present {
         step: usize,
         present: Present,
         last_code: Option<String>,
+        via_reader: bool,
     },
 }
 

@@ -37,6 +37,8 @@ pub enum Command {
     DemoForged,
     /// Demo: show the last code again.
     DemoReplay,
+    /// Demo: the code on the phone, read by the simulated 2D code reader instead.
+    DemoReader,
 }
 
 /// Actions that must keep at least one key.
@@ -60,6 +62,7 @@ impl Command {
                 | Command::DemoNext
                 | Command::DemoForged
                 | Command::DemoReplay
+                | Command::DemoReader
         )
     }
 }
@@ -92,6 +95,7 @@ pub const ACTIONS: &[(Command, &str, &[&str])] = &[
     (Command::DemoNext, "demo-next", &["n"]),
     (Command::DemoForged, "demo-forged", &["x"]),
     (Command::DemoReplay, "demo-replay", &["r"]),
+    (Command::DemoReader, "demo-reader", &["b"]),
 ];
 
 fn action_name(command: Command) -> &'static str {

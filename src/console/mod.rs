@@ -2,8 +2,9 @@
 //! when something changed.
 //!
 //! ```text
-//! crossterm events ─Key─▶ ┐
+//! crossterm events ─(wedge.rs)─Key / Reader─▶ ┐
 //! scanner threads ─CodeRead / FrameShown─▶ ├─▶ Desk::update ─▶ update(&mut State, Msg) ─▶ Vec<Effect> ─▶ EffectRunner
+//! serial reader thread ─Reader─▶ │
 //! effect tasks ─ServiceReplied…─▶ ┘            └─▶ modes react to facts (demo, training, recording)
 //!                                     view::draw(&Desk, &Theme) (only when dirty)
 //! ```
@@ -32,3 +33,4 @@ pub mod testkit;
 pub mod theme;
 pub mod update;
 pub mod view;
+pub mod wedge;

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::api::{CardSummary, DecisionReceipt, Verification};
+use crate::domain::lane_time::Offset;
 use crate::domain::trust::TrustList;
+use crate::edges::reader::ReaderEvent;
 use crate::edges::scanner::live::FrameReport;
 
 use super::keymap::Key;
@@ -54,6 +56,15 @@ pub enum Msg {
         message: String,
     },
     CameraEnded,
+    /// A 2D code reader (serial, or a keyboard wedge) said something. A code it read goes
+    /// the camera's `CodeRead` way from here on: the same checks, the same waiting while a
+    /// traveller is undecided.
+    Reader(ReaderEvent),
+    /// How the lane's clock stands against the service's: measured at a health check, or
+    /// bounded since by the monotonic clock while the service cannot be asked.
+    ClockChecked {
+        offset: Offset,
+    },
     HealthChecked {
         result: Result<Duration, Failure>,
     },

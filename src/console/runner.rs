@@ -10,6 +10,7 @@ use tokio::sync::Notify;
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::domain::clock::Clock;
+use crate::domain::lane_time::Learned;
 use crate::edges::audit::RecordedDecision;
 use crate::edges::audit::delivery::{self, DeliveryEvent};
 use crate::edges::audit::recorder::{Event, Origin, Recorder};
@@ -54,6 +55,9 @@ pub struct EffectRunner {
     /// Cuts delivery's pause after failures short when the service answers again.
     back_online: Arc<Notify>,
     trust_cache: PathBuf,
+    /// The last offset measured against the service's clock, with the lane's wall and
+    /// monotonic clocks then: what bounds the offset while the service cannot be asked.
+    learned: Arc<Mutex<Option<Learned>>>,
 }
 
 /// The cached trust list's place in a state folder.
@@ -99,6 +103,7 @@ impl EffectRunner {
             wake,
             back_online,
             trust_cache: trust_cache_path(state_dir),
+            learned: Arc::new(Mutex::new(None)),
         })
     }
 
@@ -189,14 +194,31 @@ impl EffectRunner {
 
     async fn health(&self, client: &ServiceClient) -> Msg {
         let started = Instant::now();
-        let result = client
-            .health()
-            .await
+        let (sent_wall, sent_mono) = (self.clock.now(), self.clock.monotonic());
+        let answer = client.health().await;
+        let received_mono = self.clock.monotonic();
+        let result = answer
+            .as_ref()
             .map(|_| started.elapsed())
-            .map_err(|e| Failure::from_service(&e));
+            .map_err(Failure::from_service);
         if result.is_ok() {
             // Decisions held back by an outage go now, not after the backoff.
             self.back_online.notify_waiters();
+        }
+        let mut learned = self.learned.lock().unwrap_or_else(|p| p.into_inner());
+        let offset = match &answer {
+            Ok(health) => {
+                let l = Learned::from_round_trip(sent_wall, sent_mono, received_mono, health.time);
+                *learned = Some(l);
+                Some(l.offset)
+            }
+            // Offline: the last offset learned, unless the clock went back since.
+            Err(_) => learned.map(|l| l.since(self.clock.now(), self.clock.monotonic())),
+        };
+        drop(learned);
+        if let Some(offset) = offset {
+            // Sent before the health answer, so the lane knows its clock when it hears it.
+            let _ = self.tx.send(Msg::ClockChecked { offset });
         }
         Msg::HealthChecked { result }
     }

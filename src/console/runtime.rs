@@ -13,6 +13,8 @@ use tokio::sync::{mpsc, watch};
 
 use crate::domain::clock::Clock;
 use crate::edges::camera::{FrameSource, SourceError};
+use crate::edges::reader::SerialSpec;
+use crate::edges::reader::serial::SerialReader;
 use crate::edges::scanner::live::{FrameReport, ScanEvent, Scanner, ScannerConfig};
 
 use crate::domain::lang::Lang;
@@ -28,6 +30,7 @@ use super::runner::{DRAIN_TIMEOUT, EffectRunner, trust_cache_path};
 use super::state::Delivery;
 use super::theme::Theme;
 use super::view;
+use super::wedge::{Wedge, WedgeConfig, WedgeOut};
 
 /// Frames for the preview: only the latest is kept, so a busy screen drops stale frames.
 pub type FrameFeed = watch::Receiver<Option<Box<FrameReport>>>;
@@ -67,6 +70,21 @@ where
     (scanner, frames_rx)
 }
 
+/// Starts a serial reader, turning what it says into messages.
+pub fn start_reader(spec: SerialSpec, tx: mpsc::UnboundedSender<Msg>) -> SerialReader {
+    SerialReader::start(spec, move |event| {
+        let _ = tx.send(Msg::Reader(event));
+    })
+}
+
+/// The 2D code readers beside the camera: a serial one, and how a keyboard one's bursts are
+/// told from an officer's typing.
+#[derive(Debug, Clone, Default)]
+pub struct Readers {
+    pub serial: Option<SerialSpec>,
+    pub wedge: WedgeConfig,
+}
+
 /// How the console looks and which keys it answers to.
 pub struct Appearance {
     pub theme: Theme,
@@ -101,6 +119,7 @@ struct Console {
     frames: FrameFeed,
     clock: Arc<dyn Clock>,
     script: Vec<Step>,
+    wedge: Wedge,
 }
 
 /// Starts the scanner on `make_source`, runs the console until the officer quits, and
@@ -109,8 +128,23 @@ pub async fn run_console<F>(setup: Setup, make_source: F) -> Result<Desk, String
 where
     F: FnOnce() -> Result<Box<dyn FrameSource>, SourceError> + Send + 'static,
 {
+    run_console_with(setup, make_source, Readers::default()).await
+}
+
+/// [`run_console`] with 2D code readers beside the camera: whichever reads a code first
+/// presents it.
+pub async fn run_console_with<F>(
+    setup: Setup,
+    make_source: F,
+    readers: Readers,
+) -> Result<Desk, String>
+where
+    F: FnOnce() -> Result<Box<dyn FrameSource>, SourceError> + Send + 'static,
+{
     let (tx, rx) = mpsc::unbounded_channel();
     let (scanner, frames) = start_scanner(make_source, tx.clone());
+    let serial_name = readers.serial.as_ref().map(|s| s.label.clone());
+    let reader = readers.serial.map(|spec| start_reader(spec, tx.clone()));
     let runner = EffectRunner::start(
         setup.route,
         tx.clone(),
@@ -121,6 +155,7 @@ where
     )?;
     let mut desk = setup.desk;
     desk.lane.trust = load_trust_cache(&setup.state_dir);
+    desk.lane.reader.serial = serial_name;
     let console = Console {
         desk,
         theme: setup.theme,
@@ -131,9 +166,13 @@ where
         frames,
         clock: setup.clock,
         script: setup.script,
+        wedge: Wedge::new(readers.wedge),
     };
     let result = run(console).await;
     scanner.stop();
+    if let Some(r) = reader {
+        r.stop();
+    }
     result.map_err(|e| format!("the terminal failed: {e}"))
 }
 
@@ -264,6 +303,7 @@ async fn run_loop(
         mut frames,
         clock,
         script,
+        mut wedge,
     } = console;
     if !script.is_empty() {
         tokio::spawn(play(script, tx.clone()));
@@ -271,34 +311,44 @@ async fn run_loop(
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // Keys are timed on the monotonic clock, for the wedge reader's bursts.
+    let started = std::time::Instant::now();
     for effect in desk.start() {
         runner.run(effect);
     }
     terminal.draw(|f| view::draw_with(f, &desk, &theme, graphics))?;
     loop {
-        let msg = tokio::select! {
+        let wake = wedge
+            .deadline()
+            .map(|d| tokio::time::Instant::from_std(started + d));
+        let msgs: Vec<Msg> = tokio::select! {
             event = events.next() => match event {
                 Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => match convert_key(key) {
-                    Some(key) => Msg::Key(key),
+                    Some(key) => from_wedge(wedge.key(key, started.elapsed())),
                     None => continue,
                 },
-                Some(Ok(Event::Resize(width, height))) => Msg::Resized { width, height },
+                Some(Ok(Event::Resize(width, height))) => vec![Msg::Resized { width, height }],
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => return Err(e),
                 None => break,
             },
-            Some(msg) = rx.recv() => msg,
+            Some(msg) = rx.recv() => vec![msg],
             Ok(()) = frames.changed() => match frames.borrow_and_update().clone() {
-                Some(report) => Msg::FrameShown(report),
+                Some(report) => vec![Msg::FrameShown(report)],
                 None => continue,
             },
-            _ = tick.tick() => Msg::Tick,
+            _ = tick.tick() => vec![Msg::Tick],
+            // Keys held back as a possible reader's burst go on when it does not come.
+            _ = tokio::time::sleep_until(wake.unwrap_or_else(tokio::time::Instant::now)), if wake.is_some() => {
+                from_wedge(wedge.expire(started.elapsed()))
+            }
         };
-        for effect in desk.update(msg, clock.now()) {
-            runner.run(effect);
+        if msgs.is_empty() {
+            continue;
         }
-        // Take whatever else is already waiting before drawing once for all of it.
-        while let Ok(msg) = rx.try_recv() {
+        // What came, then whatever else is already waiting, before drawing once for all.
+        let waiting = std::iter::from_fn(|| rx.try_recv().ok());
+        for msg in msgs.into_iter().chain(waiting) {
             for effect in desk.update(msg, clock.now()) {
                 runner.run(effect);
             }
@@ -310,6 +360,16 @@ async fn run_loop(
     }
     drain_deliveries(&mut desk, &mut rx, &clock).await;
     Ok(desk)
+}
+
+/// What the wedge detector let through, as messages.
+fn from_wedge(out: Vec<WedgeOut>) -> Vec<Msg> {
+    out.into_iter()
+        .map(|o| match o {
+            WedgeOut::Key(key) => Msg::Key(key),
+            WedgeOut::Reader(event) => Msg::Reader(event),
+        })
+        .collect()
 }
 
 /// Gives decisions still being written a moment to reach the disk before exiting (the

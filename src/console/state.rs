@@ -8,9 +8,11 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::checkpoint::{Checkpoint, Direction};
 use crate::domain::checks::CheckId;
+use crate::domain::lane_time::LaneClock;
 use crate::domain::lang::Lang;
 use crate::domain::replay::ReplayCache;
 use crate::domain::trust::TrustList;
+use crate::edges::reader::Via;
 use crate::edges::scanner::binarize::Gray;
 
 use super::i18n::L;
@@ -104,6 +106,30 @@ impl CameraState {
     }
 }
 
+/// The 2D code reader beside the camera: a serial one set up for this lane, or a keyboard
+/// wedge noticed when it first types a code.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReaderState {
+    /// The serial reader's name for the header ("ttyACM0"), when one is set up.
+    pub serial: Option<String>,
+    pub status: ReaderStatus,
+    /// When a reader last read a code, and which kind.
+    pub read_at: Option<(DateTime<Utc>, Via)>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ReaderStatus {
+    /// Not opened yet.
+    #[default]
+    Starting,
+    Ready,
+    /// Unplugged, or never there: tried again every second.
+    Lost {
+        since: DateTime<Utc>,
+        reason: String,
+    },
+}
+
 /// A form in a dialog: reasons to pick and a note to type.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReasonForm {
@@ -185,6 +211,9 @@ pub struct State {
     pub replay: ReplayCache,
     pub skew_secs: i64,
     pub camera: CameraState,
+    pub reader: ReaderState,
+    /// The lane's clock against the service's: how far the time checks can be believed.
+    pub clock: LaneClock,
     pub current: Option<Presentation>,
     /// A code read while the current traveller was undecided.
     pub pending_code: Option<String>,
@@ -225,6 +254,8 @@ impl State {
             replay: ReplayCache::with_capacity(100_000),
             skew_secs: crate::domain::credential::DEFAULT_SKEW_SECS,
             camera: CameraState::default(),
+            reader: ReaderState::default(),
+            clock: LaneClock::default(),
             current: None,
             pending_code: None,
             dialog: None,

@@ -54,6 +54,96 @@ pub fn verify_offline(
     Offline { facts, card }
 }
 
+/// Verifies `text` as [`verify_offline`] does, but leaves its validity window unjudged: for
+/// a lane whose clock is `offset_secs` (the service's time minus the lane's) too far off to
+/// judge it. Everything that does not turn on the time is checked as ever (the key and its
+/// status are taken as of the code's own issue time), and the replay cache still catches a
+/// code shown twice here: it remembers the code for the code's lifetime on the lane's clock,
+/// however wrong, as well as until its expiry.
+pub fn verify_offline_untimed(
+    text: &str,
+    trust: Option<&TrustList>,
+    now: i64,
+    skew_secs: i64,
+    replay: Option<&mut ReplayCache>,
+    offset_secs: i64,
+) -> Offline {
+    let parsed = match credential::parse(text) {
+        Ok(p) => p,
+        Err(e) => {
+            return Offline {
+                facts: CodeFacts::Refused(e),
+                card: None,
+            };
+        }
+    };
+    let card = Some(parsed.claims.card);
+    let Some(trust) = trust else {
+        return Offline {
+            facts: CodeFacts::NotChecked,
+            card,
+        };
+    };
+    let claims = &parsed.claims;
+    let facts = match credential::verify(text, trust, claims.issued_at, skew_secs, None) {
+        Err(e) => CodeFacts::Refused(e),
+        Ok(_) => {
+            let lifetime = claims.expires_at - claims.issued_at;
+            let forget_after = (claims.expires_at).max(now + lifetime) + skew_secs;
+            let seen = replay.map(|cache| cache.check_and_record(claims.nonce, now, forget_after));
+            match seen {
+                Some(Err(first_seen)) => {
+                    CodeFacts::Refused(CredentialError::Replayed { first_seen })
+                }
+                _ => CodeFacts::Untimed { offset_secs },
+            }
+        }
+    };
+    Offline { facts, card }
+}
+
+/// What the lane's clock allows of a code already read, once the clock's standing changed:
+/// `untrusted` is the offset (seconds) when the window cannot be judged now. A code refused
+/// only for its window is checked again without it; one that passed is left unjudged; one
+/// left unjudged is judged on a clock trusted again.
+pub fn reconsider_window(
+    facts: &CodeFacts,
+    text: &str,
+    trust: Option<&TrustList>,
+    now: i64,
+    skew_secs: i64,
+    replay: Option<&mut ReplayCache>,
+    untrusted: Option<i64>,
+) -> CodeFacts {
+    let window_failed = matches!(
+        facts,
+        CodeFacts::Refused(CredentialError::Expired { .. } | CredentialError::NotYetValid { .. })
+    );
+    match (facts, untrusted) {
+        (_, Some(offset)) if window_failed => {
+            verify_offline_untimed(text, trust, now, skew_secs, replay, offset).facts
+        }
+        (CodeFacts::Genuine | CodeFacts::Untimed { .. }, Some(offset_secs)) => {
+            CodeFacts::Untimed { offset_secs }
+        }
+        (CodeFacts::Untimed { .. }, None) => match credential::parse(text) {
+            Err(e) => CodeFacts::Refused(e),
+            Ok(p) if now > p.claims.expires_at + skew_secs => {
+                CodeFacts::Refused(CredentialError::Expired {
+                    seconds: now - p.claims.expires_at,
+                })
+            }
+            Ok(p) if p.claims.issued_at > now + skew_secs => {
+                CodeFacts::Refused(CredentialError::NotYetValid {
+                    seconds: p.claims.issued_at - now,
+                })
+            }
+            Ok(_) => CodeFacts::Genuine,
+        },
+        (other, _) => other.clone(),
+    }
+}
+
 /// The checks on a presentation and what they suggest.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Assessment {

@@ -13,6 +13,14 @@ pub trait Clock: Send + Sync + 'static {
     fn unix(&self) -> i64 {
         self.now().timestamp()
     }
+
+    /// Time since some fixed moment that nobody can set back: what tells a wall clock set
+    /// back from time passing (`domain::lane_time`). The process's monotonic clock unless
+    /// the clock is simulated.
+    fn monotonic(&self) -> std::time::Duration {
+        static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+        START.get_or_init(std::time::Instant::now).elapsed()
+    }
 }
 
 /// The machine's wall clock.
@@ -25,16 +33,20 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that only moves when told to. Cloning shares the same time.
+/// A clock that only moves when told to. Cloning shares the same time. `advance` is time
+/// passing (its monotonic clock moves too); `set` is someone setting the wall clock (its
+/// monotonic clock does not move).
 #[derive(Debug, Clone)]
 pub struct ManualClock {
     millis: Arc<AtomicI64>,
+    mono_millis: Arc<AtomicI64>,
 }
 
 impl ManualClock {
     pub fn new(at: DateTime<Utc>) -> Self {
         Self {
             millis: Arc::new(AtomicI64::new(at.timestamp_millis())),
+            mono_millis: Arc::new(AtomicI64::new(0)),
         }
     }
 
@@ -45,6 +57,8 @@ impl ManualClock {
     pub fn advance(&self, by: chrono::Duration) {
         self.millis
             .fetch_add(by.num_milliseconds(), Ordering::SeqCst);
+        self.mono_millis
+            .fetch_add(by.num_milliseconds().max(0), Ordering::SeqCst);
     }
 }
 
@@ -52,6 +66,11 @@ impl Clock for ManualClock {
     fn now(&self) -> DateTime<Utc> {
         DateTime::from_timestamp_millis(self.millis.load(Ordering::SeqCst))
             .unwrap_or(DateTime::UNIX_EPOCH)
+    }
+
+    fn monotonic(&self) -> std::time::Duration {
+        let ms = self.mono_millis.load(Ordering::SeqCst);
+        std::time::Duration::from_millis(u64::try_from(ms).unwrap_or(0))
     }
 }
 
@@ -62,12 +81,15 @@ impl Clock for ManualClock {
 pub struct VirtualClock {
     /// (wall instant, virtual time at that instant, paused)
     anchor: std::sync::Mutex<(std::time::Instant, DateTime<Utc>, bool)>,
+    /// Virtual time only moves forward: time since the start is its monotonic clock.
+    start: DateTime<Utc>,
 }
 
 impl VirtualClock {
     pub fn new(start: DateTime<Utc>) -> Self {
         Self {
             anchor: std::sync::Mutex::new((std::time::Instant::now(), start, false)),
+            start,
         }
     }
 
@@ -107,6 +129,10 @@ impl Clock for VirtualClock {
     fn now(&self) -> DateTime<Utc> {
         Self::at(&self.lock())
     }
+
+    fn monotonic(&self) -> std::time::Duration {
+        (self.now() - self.start).to_std().unwrap_or_default()
+    }
 }
 
 /// Another clock, off by a settable number of seconds: the lane's view in a clock-skew drill.
@@ -132,6 +158,11 @@ impl<C: Clock> SkewedClock<C> {
 impl<C: Clock> Clock for SkewedClock<C> {
     fn now(&self) -> DateTime<Utc> {
         self.inner.now() + chrono::TimeDelta::seconds(self.skew_secs.load(Ordering::SeqCst))
+    }
+
+    /// A skew is a wall clock set wrong: the time that passes is the inner clock's.
+    fn monotonic(&self) -> std::time::Duration {
+        self.inner.monotonic()
     }
 }
 

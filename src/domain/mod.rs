@@ -11,6 +11,7 @@ pub mod documents;
 pub mod forgery;
 pub mod holder;
 pub mod ids;
+pub mod lane_time;
 pub mod lang;
 pub mod replay;
 pub mod score;

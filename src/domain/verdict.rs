@@ -185,12 +185,20 @@ override_reasons! {
     ServiceOffline = "service-offline", ["Service offline: identity confirmed by documents", "系统离线：已凭证件确认身份", "系統離線：已憑證件確認身份"];
     SupervisorApproved = "supervisor-approved", ["Supervisor approved", "值班主管批准", "值班主管批准"];
     Humanitarian = "humanitarian", ["Humanitarian or emergency", "人道或紧急情况", "人道或緊急情況"];
+    LaneClockWrong = "lane-clock-wrong", ["Lane clock wrong: the code on the phone is current", "本机时钟有误：手机上的二维码为当前有效", "本機時鐘有誤：手機上的二維碼為當前有效"];
     Other = "other", ["Other (see note)", "其他（见备注）", "其他（見備註）"];
 }
 
 impl OverrideReason {
-    /// The reason the checks point to: service offline when only unknowns are overridden.
+    /// The reason the checks point to: the lane's clock when the code's window could not be
+    /// judged on it, service offline when only unknowns are overridden.
     pub fn suggested(overridden: &[CheckId], checks: &[Check]) -> OverrideReason {
+        let clock = checks.iter().any(|c| {
+            overridden.contains(&c.id) && matches!(c.finding, Finding::CodeWindowUnknown { .. })
+        });
+        if clock {
+            return OverrideReason::LaneClockWrong;
+        }
         let only_unknown = checks
             .iter()
             .filter(|c| overridden.contains(&c.id))

@@ -4,5 +4,6 @@ pub mod audit;
 pub mod camera;
 pub mod client;
 pub mod contain;
+pub mod reader;
 pub mod scanner;
 pub mod trust_cache;

@@ -287,6 +287,37 @@ impl L {
             ),
             NotPassed => ("NOT PASSED", "未通过", "未通過"),
             PassedSession => ("PASSED", "通过", "通過"),
+            Reader => ("Reader", "读码器", "讀碼器"),
+            ReaderKeyboard => ("keyboard", "键盘", "鍵盤"),
+            ReaderNotConnected => ("not connected", "未连接", "未連接"),
+            ReaderBack => ("Reader connected:", "读码器已连接：", "讀碼器已連接："),
+            ReaderLost => ("Reader not connected:", "读码器未连接：", "讀碼器未連接："),
+            ReaderIgnored => (
+                "Reader: ignored a line that is not an e-card code:",
+                "读码器：已忽略一行非电子证卡二维码：",
+                "讀碼器：已忽略一行非電子證卡二維碼：",
+            ),
+            ReaderCutShort => (
+                "A reader's code was cut short (no Enter in time): scan it again.",
+                "读码器的二维码不完整（未及时收到回车）：请重新扫描。",
+                "讀碼器的二維碼不完整（未及時收到回車）：請重新掃描。",
+            ),
+            Clock => ("clock", "时钟", "時鐘"),
+            ClockCodeTimesUnknown => (
+                "code times not judged",
+                "无法判断二维码时效",
+                "無法判斷二維碼時效",
+            ),
+            DemoReader => (
+                "the phone's code through the reader",
+                "经读码器读取手机二维码",
+                "經讀碼器讀取手機二維碼",
+            ),
+            NoCodeOnPhone => (
+                "no code on the phone for the reader: press 1-9 first",
+                "手机上没有可供读码器读取的二维码：请先按1-9",
+                "手機上沒有可供讀碼器讀取的二維碼：請先按1-9",
+            ),
         }
     }
 }

@@ -155,6 +155,17 @@ pub enum L {
     Critical,
     NotPassed,
     PassedSession,
+    Reader,
+    ReaderKeyboard,
+    ReaderNotConnected,
+    ReaderBack,
+    ReaderLost,
+    ReaderIgnored,
+    ReaderCutShort,
+    Clock,
+    ClockCodeTimesUnknown,
+    DemoReader,
+    NoCodeOnPhone,
 }
 
 impl L {

@@ -18,6 +18,8 @@ pub struct Demo {
     /// Index in `cards` of the last traveller presented.
     pub last: Option<usize>,
     pub last_code: Option<String>,
+    /// The code on the phone now (forged or not), for the reader key.
+    pub on_phone: Option<String>,
 }
 
 impl Demo {
@@ -39,6 +41,16 @@ impl Demo {
                     who: who(card),
                 })]
             }
+            Command::DemoReader => match &self.on_phone {
+                Some(code) => vec![Effect::Demo(DemoEffect::ThroughReader {
+                    code: code.clone(),
+                })],
+                None => {
+                    let text = NoticeText::Label(L::NoCodeOnPhone);
+                    notify(lane, text, NoticeLevel::Warning);
+                    vec![]
+                }
+            },
             Command::DemoReplay => match &self.last_code {
                 Some(code) => vec![Effect::Demo(DemoEffect::ShowAgain { code: code.clone() })],
                 None => {
@@ -79,6 +91,7 @@ impl Demo {
                 genuine,
                 kind,
             } => {
+                self.on_phone = Some(code.clone());
                 if genuine {
                     self.last_code = Some(code);
                 }
@@ -95,7 +108,10 @@ impl Demo {
     /// The traveller was decided or cleared: their phone goes away.
     pub fn react(&mut self, fact: &Fact) -> Vec<Effect> {
         match fact {
-            Fact::Decided(_) | Fact::Cleared(_) => vec![Effect::HidePhone],
+            Fact::Decided(_) | Fact::Cleared(_) => {
+                self.on_phone = None;
+                vec![Effect::HidePhone]
+            }
         }
     }
 }
@@ -139,6 +155,11 @@ pub async fn perform(world: &World, effect: DemoEffect, now: i64) -> Option<Msg>
                 kind: ShownKind::Forged,
             }
         }
+        DemoEffect::ThroughReader { code } => match world.through_reader(&code) {
+            // The reader's line comes back as a code read; nothing to say here.
+            Ok(()) => return None,
+            Err(message) => DemoMsg::Failed { message },
+        },
         DemoEffect::ShowAgain { code } => {
             world.show_again(&code).await;
             DemoMsg::Shown {

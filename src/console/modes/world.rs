@@ -14,6 +14,7 @@ use crate::domain::forgery::Forgery;
 use crate::domain::trust::TrustList;
 use crate::edges::camera::synthetic::Phone;
 use crate::edges::client::{ServiceClient, ServiceError};
+use crate::edges::reader::serial::PseudoReader;
 
 use super::training::faults::Switchboard;
 
@@ -32,6 +33,8 @@ pub struct World {
     pub fixtures: PathBuf,
     /// Training's fault switches.
     pub switchboard: Option<Arc<Switchboard>>,
+    /// The simulated 2D code reader: a pseudo-terminal the real serial reader reads.
+    pub reader: Option<PseudoReader>,
     /// The service's cards, asked for once.
     cards: OnceCell<Vec<CardSummary>>,
 }
@@ -44,6 +47,7 @@ impl World {
             forgery,
             fixtures,
             switchboard: None,
+            reader: None,
             cards: OnceCell::new(),
         }
     }
@@ -56,6 +60,22 @@ impl World {
     pub fn with_switchboard(mut self, switchboard: Arc<Switchboard>) -> World {
         self.switchboard = Some(switchboard);
         self
+    }
+
+    pub fn with_reader(mut self, reader: PseudoReader) -> World {
+        self.reader = Some(reader);
+        self
+    }
+
+    /// Sends `code` down the simulated reader's line, as a serial imager would (CRLF).
+    pub fn through_reader(&self, code: &str) -> Result<(), String> {
+        let reader = self
+            .reader
+            .as_ref()
+            .ok_or("this console has no simulated reader")?;
+        reader
+            .write(format!("{code}\r\n").as_bytes())
+            .map_err(|e| format!("the simulated reader could not send the code ({e})"))
     }
 
     pub fn show(&self, code: &str) {

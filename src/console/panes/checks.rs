@@ -29,19 +29,30 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         );
         return;
     }
-    let lines = check_lines(checks, inner, lang, theme);
+    // On a lane clock far from the service's, every time check says it rests on it.
+    let caveat = state.clock.standing().caveat_sentence(lang);
+    let lines = check_lines(checks, inner, lang, theme, caveat.as_deref());
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
 /// The checks as lines, failures first. When they do not all fit, the passes fold into
 /// one "✔ 11 passed" line; if that is not enough, the last lines give way to "+N more".
-fn check_lines(checks: &[Check], area: Rect, lang: Lang, theme: &Theme) -> Vec<Line<'static>> {
+fn check_lines(
+    checks: &[Check],
+    area: Rect,
+    lang: Lang,
+    theme: &Theme,
+    caveat: Option<&str>,
+) -> Vec<Line<'static>> {
     let mut ordered: Vec<&Check> = checks.iter().filter(|c| !repeats(c, checks)).collect();
     ordered.sort_by_key(|c| std::cmp::Reverse(c.outcome));
     let width = usize::from(area.width).max(1);
     let height = usize::from(area.height);
     let rows = |l: &Line| l.width().div_ceil(width).max(1);
-    let all: Vec<Line<'static>> = ordered.iter().map(|c| check_line(c, lang, theme)).collect();
+    let all: Vec<Line<'static>> = ordered
+        .iter()
+        .map(|c| check_line(c, lang, theme, caveat))
+        .collect();
     if all.iter().map(rows).sum::<usize>() <= height {
         return all;
     }
@@ -52,7 +63,7 @@ fn check_lines(checks: &[Check], area: Rect, lang: Lang, theme: &Theme) -> Vec<L
     let mut lines: Vec<Line<'static>> = ordered
         .iter()
         .filter(|c| c.outcome != Outcome::Pass)
-        .map(|c| check_line(c, lang, theme))
+        .map(|c| check_line(c, lang, theme, caveat))
         .collect();
     if passed > 0 {
         lines.push(Line::from(vec![
@@ -84,12 +95,18 @@ fn check_lines(checks: &[Check], area: Rect, lang: Lang, theme: &Theme) -> Vec<L
     kept
 }
 
-fn check_line(c: &Check, lang: Lang, theme: &Theme) -> Line<'static> {
+fn check_line(c: &Check, lang: Lang, theme: &Theme, caveat: Option<&str>) -> Line<'static> {
+    let mut sentence = c.finding.sentence(lang);
+    // A window left unjudged says so itself.
+    let unjudged = matches!(c.finding, Finding::CodeWindowUnknown { .. });
+    if let Some(caveat) = caveat.filter(|_| c.id.depends_on_clock() && !unjudged) {
+        sentence = format!("{sentence}{}{caveat}", lang.pick(" ", "", ""));
+    }
     Line::from(vec![
         outcome_mark(c.outcome, theme),
         Span::raw(" "),
         Span::styled(
-            c.finding.sentence(lang),
+            sentence,
             theme.fg(match c.outcome {
                 Outcome::Pass => Role::Text,
                 other => outcome_role(other),

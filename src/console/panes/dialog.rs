@@ -182,6 +182,7 @@ fn help_lines(desk: &Desk, theme: &Theme) -> Vec<Line<'static>> {
             ("N", L::DemoNext),
             ("X", L::DemoForged),
             ("R", L::DemoReplay),
+            ("B", L::DemoReader),
         ] {
             lines.push(Line::from(vec![
                 Span::styled(pad(k, 14), bold(theme.fg(Role::Accent))),

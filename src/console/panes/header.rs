@@ -7,7 +7,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::console::desk::Desk;
 use crate::console::i18n::{L, Lang};
-use crate::console::state::{ServiceState, State};
+use crate::console::state::{ReaderStatus, ServiceState, State};
 use crate::console::theme::{Role, Theme};
 use crate::domain::checkpoint::Direction;
 use crate::domain::credential::clock_time;
@@ -139,13 +139,20 @@ fn status_spans(state: &State, theme: &Theme, lang: Lang, short: bool) -> Vec<Sp
             L::Fps.get(lang)
         ),
     };
-    let mut spans = vec![
-        service,
+    let mut spans = vec![service];
+    if let Some(clock) = clock_span(state, theme, lang, short) {
+        // A wrong clock changes what every time check means: it comes first.
+        spans.extend([sep(), clock]);
+    }
+    spans.extend([
         sep(),
         Span::styled(trust, base),
         sep(),
         Span::styled(camera, base),
-    ];
+    ]);
+    if let Some(reader) = reader_span(state, theme, lang, short) {
+        spans.extend([sep(), reader]);
+    }
     if state.outbox_waiting > 0 {
         // Decisions recorded here that the service has not acknowledged yet.
         spans.push(sep());
@@ -155,6 +162,68 @@ fn status_spans(state: &State, theme: &Theme, lang: Lang, short: bool) -> Vec<Sp
         ));
     }
     spans
+}
+
+/// The lane's clock, when it is far enough from the service's to say so: a warning past
+/// the first threshold, a failure past the one where code times are no longer judged.
+fn clock_span(state: &State, theme: &Theme, lang: Lang, short: bool) -> Option<Span<'static>> {
+    let base = theme.header();
+    let standing = state.clock.standing();
+    let offset = standing.caveat()?;
+    let untrusted = standing.untrusted().is_some();
+    let mut text = format!(
+        "{} {} {}",
+        if untrusted { "✖" } else { "▲" },
+        L::Clock.get(lang),
+        offset.describe(lang)
+    );
+    if untrusted && !short {
+        let colon = lang.pick(": ", "：", "：");
+        text = format!("{text}{colon}{}", L::ClockCodeTimesUnknown.get(lang));
+    }
+    let role = if untrusted { Role::Fail } else { Role::Warn };
+    Some(Span::styled(
+        text,
+        if theme.monochrome {
+            bold(base)
+        } else {
+            bold(base.fg(theme.color(role)))
+        },
+    ))
+}
+
+/// The 2D code reader: a serial one set up for this lane (its state), or a keyboard one
+/// once it has typed a code.
+fn reader_span(state: &State, theme: &Theme, lang: Lang, short: bool) -> Option<Span<'static>> {
+    let base = theme.header();
+    let reader = &state.reader;
+    let label = L::Reader.get(lang);
+    let Some(name) = &reader.serial else {
+        return reader
+            .read_at
+            .map(|_| Span::styled(format!("{label} {}", L::ReaderKeyboard.get(lang)), base));
+    };
+    let name = if short {
+        String::new()
+    } else {
+        format!(" {name}")
+    };
+    Some(match &reader.status {
+        ReaderStatus::Starting => Span::styled(format!("{label}{name} …"), base),
+        ReaderStatus::Ready => Span::styled(format!("{label}{name} ●"), base),
+        ReaderStatus::Lost { since, .. } => Span::styled(
+            format!(
+                "{label}{name} ✖ {} {}",
+                L::ReaderNotConnected.get(lang),
+                clock_time(since.timestamp())
+            ),
+            if theme.monochrome {
+                bold(base)
+            } else {
+                bold(base.fg(theme.color(Role::Offline)))
+            },
+        ),
+    })
 }
 
 /// "Lo Wu" for "Lo Wu / Luohu": the first of a checkpoint's names.

@@ -60,13 +60,13 @@ pub(super) fn release_pending(state: &mut State) -> Vec<Effect> {
 pub fn begin(state: &mut State, text: String) -> Vec<Effect> {
     let request = state.next_request;
     state.next_request += 1;
-    let Offline { facts, card } = assess::verify_offline(
-        &text,
-        state.trust.as_ref(),
-        state.now.timestamp(),
-        state.skew_secs,
-        Some(&mut state.replay),
-    );
+    let (trust, now, skew) = (state.trust.as_ref(), state.now.timestamp(), state.skew_secs);
+    let replay = Some(&mut state.replay);
+    // On a clock too far from the service's, the code's window is left unjudged.
+    let Offline { facts, card } = match state.clock.standing().untrusted() {
+        Some(o) => assess::verify_offline_untimed(&text, trust, now, skew, replay, o.secs()),
+        None => assess::verify_offline(&text, trust, now, skew, replay),
+    };
     let refused = matches!(facts, CodeFacts::Refused(_));
     state.current = Some(Presentation {
         request,
@@ -95,16 +95,35 @@ pub fn begin(state: &mut State, text: String) -> Vec<Effect> {
         // A forged or stale code is refused here; the service is not told about it.
         return vec![];
     }
-    vec![Effect::Verify {
+    vec![verify(state, request, text)]
+}
+
+/// Asks the service about the code on screen when it was refused offline at first and is no
+/// longer (its window, judged on a wrong clock, is now left unjudged).
+pub(super) fn ask_if_not_asked(state: &mut State) -> Vec<Effect> {
+    let Some(p) = state.current.as_mut() else {
+        return vec![];
+    };
+    if !matches!(p.lookup, Lookup::NotAsked) || matches!(p.offline, CodeFacts::Refused(_)) {
+        return vec![];
+    }
+    p.lookup = Lookup::Waiting;
+    p.portrait = PortraitState::Waiting;
+    let (request, code) = (p.request, p.code.clone());
+    vec![verify(state, request, code)]
+}
+
+fn verify(state: &State, request: u64, token: String) -> Effect {
+    Effect::Verify {
         request,
         body: VerificationRequest {
-            token: text,
+            token,
             checkpoint: state.lane.checkpoint.slug.to_owned(),
             lane: state.lane.lane.clone(),
             direction: state.lane.direction,
             officer: state.lane.officer.clone(),
         },
-    }]
+    }
 }
 
 /// Recomputes the current traveller's checks from what is known.

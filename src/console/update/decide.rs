@@ -72,6 +72,7 @@ pub(super) fn decide(
         code: crate::domain::credential::parse(&p.code)
             .ok()
             .map(|c| (c.kid.to_string(), c.claims.nonce.to_string())),
+        clock_offset: state.clock.offset,
     }));
     p.decision = Some(record.clone());
     p.reveal = None;

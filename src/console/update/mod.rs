@@ -6,10 +6,14 @@
 //! - `codes.rs`: a code read, checked offline, and the checks recomputed
 //! - `commands.rs`: the officer's commands outside dialogs
 //! - `decide.rs`: the decision dialogs and the decision itself
+//! - `reader.rs`: a 2D code reader's state, and the codes it reads
+//! - `clock.rs`: the lane's clock against the service's
 
+mod clock;
 mod codes;
 mod commands;
 mod decide;
+mod reader;
 mod service;
 
 use chrono::{DateTime, Utc};
@@ -39,7 +43,8 @@ pub fn start(state: &mut State) -> Vec<Effect> {
 
 pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
     state.now = now;
-    let mut effects = apply(state, msg);
+    let mut effects = clock::observe(state);
+    effects.extend(apply(state, msg));
     effects.extend(codes::release_pending(state));
     effects
 }
@@ -75,6 +80,8 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.camera.failure = Some("the frame source has no more frames".into());
             vec![]
         }
+        Msg::Reader(event) => reader::on_event(state, event),
+        Msg::ClockChecked { offset } => clock::on_checked(state, offset),
         Msg::HealthChecked { result } => service::on_health(state, result),
         Msg::TrustListFetched { result } => service::on_trust_list(state, result),
         Msg::ServiceReplied {
@@ -201,3 +208,5 @@ pub fn clear(state: &mut State) -> Vec<Effect> {
 mod tests;
 #[cfg(test)]
 mod tests_decide;
+#[cfg(test)]
+mod tests_time;

@@ -55,6 +55,20 @@ impl CheckId {
         )
     }
 
+    /// Checks whose result turns on today's date or the time: on a lane clock far from the
+    /// service's, they say so.
+    pub fn depends_on_clock(self) -> bool {
+        matches!(
+            self,
+            CheckId::CodeFresh
+                | CheckId::TrustListFresh
+                | CheckId::RequiredDocument
+                | CheckId::DocumentValid(_)
+                | CheckId::Endorsement
+                | CheckId::StayLimit
+        )
+    }
+
     /// The id as written in the audit log, reports and `verify`'s JSON.
     pub fn wire(self) -> String {
         self.to_string()

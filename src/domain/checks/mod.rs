@@ -85,6 +85,11 @@ pub enum CodeFacts {
     Refused(CredentialError),
     /// No trust list yet: only the service can say.
     NotChecked,
+    /// Genuine, but read while the lane's clock was too far off (this many seconds, the
+    /// service's time minus the lane's) to judge its validity window.
+    Untimed {
+        offset_secs: i64,
+    },
 }
 
 /// What the issuance service said, so far.
@@ -147,6 +152,10 @@ pub enum Finding {
     CodeRefused(CredentialError),
     CodeNotCheckedOffline,
     CodeFresh,
+    /// The lane's clock is too far off (service minus lane, seconds) to judge the window.
+    CodeWindowUnknown {
+        offset_secs: i64,
+    },
     NotReplayed,
     ReplayedHere {
         first_seen: i64,
@@ -350,6 +359,17 @@ fn code_checks(code: &CodeFacts, service: ServiceFacts<'_>) -> Vec<Check> {
                 Finding::CodeRefused(e.clone()),
             )]
         }
+        CodeFacts::Untimed { offset_secs } => vec![
+            genuine(),
+            check(
+                CheckId::CodeFresh,
+                Outcome::Unknown,
+                Finding::CodeWindowUnknown {
+                    offset_secs: *offset_secs,
+                },
+            ),
+            replay_check(service),
+        ],
         CodeFacts::Genuine | CodeFacts::NotChecked => {
             // Without a trust list, a record from the service vouches for the signature.
             let vouched =

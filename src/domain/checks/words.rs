@@ -34,6 +34,7 @@ impl Finding {
             | CodeRefused(_)
             | CodeNotCheckedOffline
             | CodeFresh
+            | CodeWindowUnknown { .. }
             | NotReplayed
             | ReplayedHere { .. }
             | ReplayedElsewhere { .. }
@@ -101,6 +102,9 @@ impl Finding {
                     "二維碼在有效期內。",
                 )
                 .into(),
+            CodeWindowUnknown { offset_secs } => {
+                crate::domain::lane_time::window_unknown(*offset_secs, lang)
+            }
             NotReplayed => lang
                 .pick(
                     "First presentation of this code at any lane.",

@@ -19,6 +19,7 @@ use super::log::{AuditError, AuditLog, files_in, sha256_hex};
 use super::outbox::{Aside, Outbox, OutboxError};
 use crate::api::DecisionRequest;
 use crate::domain::decision::DecisionKind;
+use crate::domain::lane_time::Offset;
 
 /// What the audit log says about a decision: ids, outcomes, reasons, times; no names, no
 /// document numbers, no free text (notes and override reasons are kept as hashes).
@@ -50,6 +51,10 @@ pub enum Event {
         #[serde(skip_serializing_if = "Option::is_none", default)]
         verdict: Option<String>,
         decided_at: DateTime<Utc>,
+        /// The lane's clock against the service's when the officer decided (the service's
+        /// time minus the lane's, in ms, with its error bound), when it was known.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        clock_offset: Option<Offset>,
         #[serde(skip_serializing_if = "std::ops::Not::not", default)]
         handoff: bool,
         /// The SHA-256 of the outbox file this record vouches for (none when the decision
@@ -96,6 +101,8 @@ pub struct RecordedDecision {
     pub verdict: Option<String>,
     /// The code's key id and nonce (hex), when the code parsed.
     pub code: Option<(String, String)>,
+    /// The offset between the lane's clock and the service's known at the decision.
+    pub clock_offset: Option<Offset>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -144,6 +151,7 @@ fn decision_event(d: &RecordedDecision, body_sha256: Option<String>) -> Event {
         suggested: d.suggested.clone(),
         verdict: d.verdict.clone(),
         decided_at: r.decided_at,
+        clock_offset: d.clock_offset,
         handoff: r.decision == DecisionKind::Escalate,
         body_sha256,
         kid: d.code.as_ref().map(|(k, _)| k.clone()),
@@ -373,6 +381,7 @@ mod tests {
             suggested: Some("escalate".into()),
             verdict: Some("escalate".into()),
             code: Some(("0102030405060708".into(), "aabbccddeeff001122334455".into())),
+            clock_offset: None,
         }
     }
 

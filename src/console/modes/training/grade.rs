@@ -18,6 +18,7 @@ use crate::console::runner::EffectRunner;
 use crate::console::state::{DECISION_LOCK, Dialog};
 use crate::domain::clock::{Clock, local_date};
 use crate::domain::decision::{DecisionKind, FlagReason, ReferralReason};
+use crate::edges::reader::{ReaderEvent, Via};
 
 use super::Training;
 use super::faults::Switchboard;
@@ -314,17 +315,36 @@ impl Headless {
             };
             let read = match &msg {
                 Msg::Training(TrainingMsg::Shown {
-                    code: Some(code), ..
-                }) => Some(code.clone()),
+                    step,
+                    code: Some(code),
+                }) => Some((*step, code.clone())),
                 _ => None,
             };
             let now = self.switchboard.lane_clock.now();
             for effect in self.desk.update(msg, now) {
                 self.perform(effect).await;
             }
-            if let Some(text) = read {
-                self.queue.push_back(Msg::CodeRead { text });
+            if let Some((step, text)) = read {
+                self.queue.push_back(self.read(step, text));
             }
+        }
+    }
+
+    /// A step's code, read as the camera would, or as the reader for a step via it.
+    fn read(&self, step: usize, text: String) -> Msg {
+        let via_reader = self.desk.modes.training.as_ref().is_some_and(|t| {
+            t.session
+                .steps
+                .iter()
+                .any(|s| s.number == step && s.via_reader)
+        });
+        if via_reader {
+            Msg::Reader(ReaderEvent::Read {
+                text,
+                via: Via::Serial,
+            })
+        } else {
+            Msg::CodeRead { text }
         }
     }
 

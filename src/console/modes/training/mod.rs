@@ -107,7 +107,7 @@ impl Training {
         let step = self.session.steps[self.next].clone();
         self.next += 1;
         self.due = lane.now + gap(&self.session, self.next);
-        let was_stale = self.faults.stale;
+        let (was_stale, was_skew) = (self.faults.stale, self.faults.skew);
         for fault in &step.faults {
             self.apply(*fault);
         }
@@ -119,6 +119,12 @@ impl Training {
         }
         self.on_screen = Some((step.number, lane.now));
         let mut effects = vec![Effect::Training(TrainingEffect::Faults(self.faults))];
+        if self.faults.skew != was_skew {
+            // The lane's clock was just set wrong (or right): it asks the service's time at
+            // once, as it would within seconds anyway.
+            lane.health_in_flight = true;
+            effects.push(Effect::CheckHealth);
+        }
         // The last traveller's phone goes away before the next one is shown: presenting runs
         // on a task and can finish at once (a forged code needs no service), so a hide after
         // it could put the new code away before the camera sees it.
@@ -130,6 +136,7 @@ impl Training {
             step: step.number,
             present: step.present.clone(),
             last_code: self.last_code.clone(),
+            via_reader: step.via_reader,
         }));
         effects
     }

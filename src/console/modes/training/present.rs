@@ -11,6 +11,9 @@ use crate::edges::camera::SourceError;
 
 use super::session::Present;
 
+/// What a reader sends for a step's "corrupt frame": a product barcode, not an e-card code.
+const NOT_A_CODE: &str = "4006381333931";
+
 /// Performs a training effect in its world; the answer comes back as a message.
 pub async fn perform(
     world: &World,
@@ -35,8 +38,9 @@ pub async fn perform(
             step,
             present,
             last_code,
+            via_reader,
         } => Some(Msg::Training(
-            match code_for(world, present, last_code, tx, now).await {
+            match code_for(world, present, last_code, tx, now, via_reader).await {
                 Ok(code) => TrainingMsg::Shown { step, code },
                 Err(message) => TrainingMsg::Failed { message },
             },
@@ -44,30 +48,34 @@ pub async fn perform(
     }
 }
 
-/// Puts the step's code on the phone and says which it is (none for a corrupt frame).
+/// Puts the step's code on the phone and says which it is (none for a corrupt frame). A
+/// step via the reader has the phone held to the reader instead: the code goes down its
+/// line, and a corrupt frame becomes a line that is not a code.
 async fn code_for(
     world: &World,
     present: Present,
     last_code: Option<String>,
     tx: &UnboundedSender<Msg>,
     now: i64,
+    via_reader: bool,
 ) -> Result<Option<String>, String> {
-    let card_of = async |who: &str| {
-        world
-            .card_of(who)
-            .await
-            .map_err(|e| format!("training: cannot list the service's cards: {e}"))?
-            .ok_or_else(|| {
-                format!("training: the service has no card for traveller \"{who}\"; press S to skip the step")
-            })
-    };
-    let code = match present {
-        Present::Traveller(who) => {
-            let card = card_of(&who).await?;
-            let token = world.app.mint(card).await.map_err(|e| e.to_string())?;
-            Some(token.qr)
+    if via_reader {
+        // What the reader sends, and the code it is (none for a line that is not one).
+        let (line, code) = match present {
+            Present::Replay => (last_code.clone(), last_code),
+            Present::CorruptFrame => (Some(NOT_A_CODE.to_owned()), None),
+            fresh => {
+                let code = code_of(world, fresh, now).await?;
+                (Some(code.clone()), Some(code))
+            }
+        };
+        // Graded headless there is no reader: the grader reads the code itself.
+        if let (Some(line), Some(_)) = (&line, &world.reader) {
+            world.through_reader(line)?;
         }
-        Present::Forged(who) => Some(world.forgery.code(card_of(&who).await?, now)),
+        return Ok(code);
+    }
+    let code = match present {
         Present::Replay => {
             // Someone else, later, with the same code.
             if let Some(code) = &last_code {
@@ -81,13 +89,36 @@ async fn code_for(
             let _ = tx.send(Msg::CameraFailed {
                 message: SourceError::CorruptFrame { why }.to_string(),
             });
-            None
+            return Ok(None);
         }
+        fresh => code_of(world, fresh, now).await?,
     };
-    if let Some(code) = &code {
-        world.show(code);
+    world.show(&code);
+    Ok(Some(code))
+}
+
+/// A fresh code for a traveller, as their phone app would show it, or a forgery of one.
+async fn code_of(world: &World, present: Present, now: i64) -> Result<String, String> {
+    let card_of = async |who: &str| {
+        world
+            .card_of(who)
+            .await
+            .map_err(|e| format!("training: cannot list the service's cards: {e}"))?
+            .ok_or_else(|| {
+                format!("training: the service has no card for traveller \"{who}\"; press S to skip the step")
+            })
+    };
+    match present {
+        Present::Traveller(who) => {
+            let card = card_of(&who).await?;
+            let token = world.app.mint(card).await.map_err(|e| e.to_string())?;
+            Ok(token.qr)
+        }
+        Present::Forged(who) => Ok(world.forgery.code(card_of(&who).await?, now)),
+        Present::Replay | Present::CorruptFrame => {
+            Err("training: a replay or a corrupt frame has no fresh code".into())
+        }
     }
-    Ok(code)
 }
 
 /// The corrupt frame goes through the real image loader: it says why nothing can be read.
