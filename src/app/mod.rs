@@ -5,9 +5,11 @@
 //! - `service.rs`: the reference issuance service in-process on 127.0.0.1
 //! - `demo.rs`, `lane.rs`, `train.rs`: each console set-up, from options to a running console
 //! - `config.rs`: the lane configuration file and the user's folders
+//! - `install.rs`: where the installed data (fixtures, themes) is
 
 pub mod config;
 pub mod demo;
+pub mod install;
 pub mod lane;
 pub mod service;
 pub mod train;
