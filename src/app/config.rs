@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use super::install;
 use crate::console::graphics::GraphicsChoice;
 use crate::console::keymap::{Keymap, line_of};
 use crate::console::runtime::Appearance;
@@ -18,14 +19,24 @@ pub fn dirs() -> Option<directories::ProjectDirs> {
     directories::ProjectDirs::from("", "", "lanedesk")
 }
 
-/// The fixtures folder: `./fixtures` when run from a checkout, else the one built in.
+/// The fixtures folder: `./fixtures` when run from a checkout, else the data folder's
+/// (`$LANEDESK_DATA_DIR`, the installed `/usr/share/lanedesk`, or the repository built from).
 pub fn default_fixtures() -> PathBuf {
     let here = PathBuf::from("fixtures");
-    if here.join(crate::fixtures::TRAVELLERS_FILE).is_file() {
+    if !install::data_dir_from_env() && here.join(crate::fixtures::TRAVELLERS_FILE).is_file() {
         here
     } else {
-        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"))
+        install::data_dir().join("fixtures")
     }
+}
+
+/// Folders a theme is looked for in by name, before the built-in ones: the user's
+/// (`~/.config/lanedesk/themes`), then the data folder's `themes/`.
+fn theme_dirs() -> Vec<PathBuf> {
+    let user = dirs().map(|d| d.config_dir().join("themes"));
+    user.into_iter()
+        .chain([install::data_dir().join("themes")])
+        .collect()
 }
 
 pub fn default_log() -> PathBuf {
@@ -61,9 +72,8 @@ pub fn appearance(
     lang: Lang,
     graphics: GraphicsChoice,
 ) -> Result<Appearance, String> {
-    let user_themes = dirs().map(|d| d.config_dir().join("themes"));
     let theme =
-        Theme::find(theme.unwrap_or("dark"), user_themes.as_deref()).map_err(|e| e.to_string())?;
+        Theme::find_in(theme.unwrap_or("dark"), &theme_dirs()).map_err(|e| e.to_string())?;
     let theme = if no_color() {
         Theme::monochrome(&theme.name)
     } else {
@@ -191,8 +201,7 @@ impl LaneConfig {
             check_label(o, "officer id", OFFICER_MAX).map_err(|m| at("officer", m))?;
         }
         if let Some(t) = &config.theme {
-            let user_themes = dirs().map(|d| d.config_dir().join("themes"));
-            Theme::find(t, user_themes.as_deref()).map_err(|e| at("theme", e.to_string()))?;
+            Theme::find_in(t, &theme_dirs()).map_err(|e| at("theme", e.to_string()))?;
         }
         if let Some(k) = &config.keymap {
             Keymap::load(k).map_err(|e| at("keymap", e.to_string()))?;

@@ -6,9 +6,11 @@
 //! - `demo.rs`, `lane.rs`, `train.rs`: each console set-up, from options to a running console
 //! - `config.rs`: the lane configuration file and the user's folders
 //! - `readers.rs`: its `[reader]` and `[clock]` tables
+//! - `install.rs`: where the installed data (fixtures, themes) is
 
 pub mod config;
 pub mod demo;
+pub mod install;
 pub mod lane;
 pub mod readers;
 pub mod service;

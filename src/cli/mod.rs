@@ -2,6 +2,7 @@
 
 mod audit;
 mod console;
+mod generate;
 mod issuer;
 mod scan;
 mod train;
@@ -11,6 +12,14 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// The top-level examples, shown by `-h`; `--help` and the manual page add the environment
+/// and the files.
+macro_rules! examples {
+    () => {
+        "Examples:\n  lanedesk demo\n  lanedesk lane --config /etc/lanedesk/lane.toml\n  lanedesk issuer serve --lane-token s3cret\n  lanedesk issuer mint --service http://127.0.0.1:8443 --card T01\n  lanedesk verify --service http://127.0.0.1:8443 --lane-token s3cret --checkpoint lo-wu --direction entry 'EC1:...'"
+    };
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "lanedesk",
@@ -19,7 +28,12 @@ use clap::{Parser, Subcommand};
     long_about = "lanedesk reads the e-card QR code a traveller shows, verifies it, fetches the \
                   traveller's linked documents from the issuance service, and records the \
                   officer's decision.",
-    after_help = "Examples:\n  lanedesk demo\n  lanedesk lane --config /etc/lanedesk/lane.toml\n  lanedesk issuer serve --lane-token s3cret\n  lanedesk issuer mint --service http://127.0.0.1:8443 --card T01\n  lanedesk verify --service http://127.0.0.1:8443 --lane-token s3cret --checkpoint lo-wu --direction entry 'EC1:...'"
+    after_help = examples!(),
+    after_long_help = concat!(
+        examples!(),
+        "\n\nEnvironment:\n  LANEDESK_LANE_TOKEN  the lane token, instead of --lane-token\n  LANEDESK_DATA_DIR    the folder holding fixtures/ and themes/ (installed:\n                       /usr/share/lanedesk; under cargo run: the repository)\n  LANEDESK_LOG         log level or filter (info, debug, lanedesk=trace)\n  NO_COLOR             set and not empty: no colour, symbols only",
+        "\n\nFiles:\n  /etc/lanedesk/lane.toml           the lane configuration (lanedesk lane --config)\n  ~/.config/lanedesk/lane.toml      the default lane configuration\n  ~/.config/lanedesk/themes/        themes found by name\n  ~/.local/state/lanedesk/          log, audit log, outbox, cached trust list\n  /usr/share/lanedesk/fixtures/     synthetic travellers, portraits, training sessions\n  /usr/share/lanedesk/themes/       the theme files"
+    )
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -52,6 +66,10 @@ enum Command {
     Decode(scan::DecodeArgs),
     /// List the webcams this machine has.
     Cameras(scan::CamerasArgs),
+    /// Print shell completions (bash, zsh, fish) made from these commands' definitions.
+    Completions(generate::CompletionsArgs),
+    /// Write the manual pages, one per command, into a folder.
+    Man(generate::ManArgs),
 }
 
 /// Exit status when the command could not do its job (bad usage, service unreachable).
@@ -70,6 +88,8 @@ pub fn main() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Decode(args) => scan::decode(args),
         Command::Cameras(args) => scan::cameras(args),
+        Command::Completions(args) => generate::completions(args),
+        Command::Man(args) => generate::man(args),
     }
 }
 

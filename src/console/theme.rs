@@ -174,12 +174,17 @@ impl Theme {
 
     /// Finds a theme by name (a file in the user's themes folder, then a built-in) or path.
     pub fn find(name_or_path: &str, user_dir: Option<&Path>) -> Result<Theme, ThemeError> {
+        Theme::find_in(name_or_path, user_dir.as_slice())
+    }
+
+    /// A theme by path, or by name from the first of `dirs` that has `NAME.toml`, or built in.
+    pub fn find_in(name_or_path: &str, dirs: &[impl AsRef<Path>]) -> Result<Theme, ThemeError> {
         let looks_like_path = name_or_path.contains('/') || name_or_path.ends_with(".toml");
         if looks_like_path || Path::new(name_or_path).is_file() {
             return Theme::load(Path::new(name_or_path));
         }
-        if let Some(dir) = user_dir {
-            let candidate = dir.join(format!("{name_or_path}.toml"));
+        for dir in dirs {
+            let candidate = dir.as_ref().join(format!("{name_or_path}.toml"));
             if candidate.is_file() {
                 return Theme::load(&candidate);
             }
