@@ -174,7 +174,7 @@ async fn only_refusals_about_the_code_carry_a_code_for_the_checks() {
             .verify(&verification())
             .await
             .unwrap_err();
-        assert_eq!(err.problem_code(), carried, "HTTP {status} {code}: {err}");
+        assert_eq!(err.refusal_code(), carried, "HTTP {status} {code}: {err}");
     }
 }
 

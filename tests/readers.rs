@@ -193,10 +193,17 @@ impl ClockRig {
         let (tx, rx) = mpsc::unbounded_channel();
         let dir = tempfile::tempdir().unwrap();
         let client = Arc::new(service.client());
-        let runner =
-            EffectRunner::start(Arc::new(client), tx, None, lane_clock.clone(), dir.path())
-                .unwrap();
         let (mut state, _) = lane();
+        let origin = state.lane.origin();
+        let runner = EffectRunner::start(
+            Arc::new(client),
+            tx,
+            None,
+            lane_clock.clone(),
+            dir.path(),
+            &origin,
+        )
+        .unwrap();
         state.now = lane_clock.now();
         ClockRig {
             service: Some(service),

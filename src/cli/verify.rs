@@ -137,8 +137,8 @@ pub async fn check(args: &VerifyArgs, clock: &dyn Clock) -> Outcome {
             );
             outcome(&found, record(&v), args.lang)
         }
-        Err(e) if e.problem_code().is_some() => {
-            let code = e.problem_code().unwrap_or_default();
+        Err(e) if e.refusal_code().is_some() => {
+            let code = e.refusal_code().unwrap_or_default();
             let facts = ServiceFacts::Refused { code };
             let found = assess::assess(lane, &offline.facts, facts, today);
             outcome(&found, json!({}), args.lang)

@@ -35,7 +35,7 @@ impl Failure {
             ServiceError::Unreachable { .. } | ServiceError::TimedOut { .. }
         );
         Failure {
-            code: error.problem_code().map(str::to_owned),
+            code: error.refusal_code().map(str::to_owned),
             message: error.to_string(),
             offline,
         }

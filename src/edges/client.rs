@@ -102,11 +102,19 @@ impl ServiceError {
         }
     }
 
+    /// The problem `code` the service answered with, whatever its status.
+    pub fn problem_code(&self) -> Option<&str> {
+        match self {
+            ServiceError::Refused { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
     /// The problem `code` when the service refused the traveller's code or card (unknown
     /// card, a token it will not honour): an answer about the traveller. A request the
     /// service could not read (400) or a lane it does not know is this lane's problem, not
     /// the traveller's, and gives no code here: the console says it could not check.
-    pub fn problem_code(&self) -> Option<&str> {
+    pub fn refusal_code(&self) -> Option<&str> {
         match self {
             ServiceError::Refused {
                 status: 404 | 409 | 422,

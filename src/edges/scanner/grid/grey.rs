@@ -1,5 +1,7 @@
 //! The grey image read between pixels, and the point type the grid reader works in.
 
+use crate::edges::scanner::Gray;
+
 pub(super) type Pt = (f32, f32);
 
 /// The grey image, read between pixels. `invert` reads light codes on dark backgrounds.

@@ -11,8 +11,7 @@ use crate::domain::holder::Holder;
 use crate::fixtures::Traveller;
 use crate::issuer::TravellerRecord;
 use crate::issuer::store::{
-    CardState, IssuerKey, StoreError, TripsUsed, from_json, from_word, initial_keys, to_json,
-    word,
+    CardState, IssuerKey, StoreError, TripsUsed, from_json, from_word, initial_keys, to_json, word,
 };
 
 use super::schema::pg_err;
@@ -218,8 +217,7 @@ pub(super) async fn keys(store: &PgStore) -> Result<Vec<IssuerKey>, StoreError> 
                 .try_into()
                 .map_err(|_| StoreError::Corrupt("signing key".into()))?;
             Ok(IssuerKey {
-                kid: Kid::from_slice(kid)
-                    .ok_or_else(|| StoreError::Corrupt("key id".into()))?,
+                kid: Kid::from_slice(kid).ok_or_else(|| StoreError::Corrupt("key id".into()))?,
                 issuer: r.get(1),
                 signing: SigningKey::from_bytes(&secret),
                 valid_from: r.get(3),
@@ -230,7 +228,9 @@ pub(super) async fn keys(store: &PgStore) -> Result<Vec<IssuerKey>, StoreError> 
         .collect()
 }
 
-pub(super) async fn travellers(store: &PgStore) -> Result<Vec<(TravellerRecord, Vec<u8>)>, StoreError> {
+pub(super) async fn travellers(
+    store: &PgStore,
+) -> Result<Vec<(TravellerRecord, Vec<u8>)>, StoreError> {
     let e = pg_err("reading travellers");
     let client = store.client().await?;
     let people = client
@@ -344,7 +344,10 @@ pub(super) async fn cards(store: &PgStore) -> Result<Vec<CardSummary>, StoreErro
         .collect()
 }
 
-pub(super) async fn card_state(store: &PgStore, card: CardRef) -> Result<Option<CardState>, StoreError> {
+pub(super) async fn card_state(
+    store: &PgStore,
+    card: CardRef,
+) -> Result<Option<CardState>, StoreError> {
     let client = store.client().await?;
     let stmt = client
         .prepare_cached(&format!(

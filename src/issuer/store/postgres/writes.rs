@@ -8,16 +8,18 @@ use crate::domain::credential::CardRef;
 use crate::domain::holder::CardStatus;
 use crate::issuer::lifecycle::pick_endorsement;
 use crate::issuer::store::{
-    CardChange, CardEvent, CardState, ChangeOutcome, DecisionOutcome, EndorsementRow,
-    NewDecision, NewVerification, Recorded, StoreError, TripTaken, decision_body, from_word,
-    millis, word,
+    CardChange, CardEvent, CardState, ChangeOutcome, DecisionOutcome, EndorsementRow, NewDecision,
+    NewVerification, Recorded, StoreError, TripTaken, decision_body, from_word, millis, word,
 };
 
 use super::PgStore;
 use super::schema::pg_err;
 use super::travellers::{CARD_TRIPS, endorsement, parse_trips};
 
-pub(super) async fn record_verification(store: &PgStore, v: &NewVerification<'_>) -> Result<Recorded, StoreError> {
+pub(super) async fn record_verification(
+    store: &PgStore,
+    v: &NewVerification<'_>,
+) -> Result<Recorded, StoreError> {
     let e = pg_err("recording a verification");
     let client = store.client().await?;
     // One statement, one round trip: the first presentation (the row that won the
@@ -73,7 +75,10 @@ pub(super) async fn record_verification(store: &PgStore, v: &NewVerification<'_>
     })
 }
 
-pub(super) async fn record_decision(store: &PgStore, d: &NewDecision<'_>) -> Result<DecisionOutcome, StoreError> {
+pub(super) async fn record_decision(
+    store: &PgStore,
+    d: &NewDecision<'_>,
+) -> Result<DecisionOutcome, StoreError> {
     let e = pg_err("recording a decision");
     let body = decision_body(d.request)?;
     let at = d.received_at.timestamp_millis();
@@ -178,7 +183,10 @@ pub(super) async fn record_decision(store: &PgStore, d: &NewDecision<'_>) -> Res
     Ok(DecisionOutcome::Recorded(millis(at), taken))
 }
 
-pub(super) async fn change_card(store: &PgStore, ch: &CardChange<'_>) -> Result<ChangeOutcome, StoreError> {
+pub(super) async fn change_card(
+    store: &PgStore,
+    ch: &CardChange<'_>,
+) -> Result<ChangeOutcome, StoreError> {
     let e = pg_err("changing a card's status");
     let card = &ch.card.0[..];
     let mut client = store.client().await?;
@@ -239,7 +247,10 @@ pub(super) async fn change_card(store: &PgStore, ch: &CardChange<'_>) -> Result<
     }))
 }
 
-pub(super) async fn card_events(store: &PgStore, card: CardRef) -> Result<Vec<CardEvent>, StoreError> {
+pub(super) async fn card_events(
+    store: &PgStore,
+    card: CardRef,
+) -> Result<Vec<CardEvent>, StoreError> {
     let rows = store
         .client()
         .await?

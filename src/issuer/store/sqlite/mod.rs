@@ -39,8 +39,8 @@ use crate::issuer::TravellerRecord;
 
 use super::{
     Access, CardChange, CardEvent, CardState, ChangeOutcome, DecisionOutcome, IssuerKey,
-    NewDecision, NewVerification, PoolStats, Recorded, Store, StoreError, count_sql,
-    decision_body, from_json, from_word, millis,
+    NewDecision, NewVerification, PoolStats, Recorded, Store, StoreError, count_sql, decision_body,
+    from_json, from_word, millis,
 };
 
 pub use schema::{MIGRATIONS, Migration, lock_path};

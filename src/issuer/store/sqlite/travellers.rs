@@ -10,8 +10,8 @@ use crate::domain::holder::Holder;
 use crate::fixtures::Traveller;
 use crate::issuer::TravellerRecord;
 use crate::issuer::store::{
-    CardState, EndorsementRow, StoreError, TripsUsed, from_json, from_word, initial_keys,
-    to_json, word,
+    CardState, EndorsementRow, StoreError, TripsUsed, from_json, from_word, initial_keys, to_json,
+    word,
 };
 
 fn date(text: &str, what: &str) -> Result<NaiveDate, StoreError> {
@@ -128,7 +128,10 @@ pub(super) fn seed(
     Ok(())
 }
 
-pub(super) fn endorsement_rows(c: &Connection, traveller: &str) -> Result<Vec<EndorsementRow>, StoreError> {
+pub(super) fn endorsement_rows(
+    c: &Connection,
+    traveller: &str,
+) -> Result<Vec<EndorsementRow>, StoreError> {
     let mut stmt = c.prepare_cached(
         "SELECT e.document, e.position, e.destination, e.type, e.valid_from, e.valid_until,
                 e.trips, e.trips_used, e.max_stay_days
@@ -196,7 +199,9 @@ pub(super) fn card_state(c: &Connection, card: CardRef) -> Result<Option<CardSta
     }))
 }
 
-pub(super) fn load_travellers(c: &Connection) -> Result<Vec<(TravellerRecord, Vec<u8>)>, StoreError> {
+pub(super) fn load_travellers(
+    c: &Connection,
+) -> Result<Vec<(TravellerRecord, Vec<u8>)>, StoreError> {
     let mut out = Vec::new();
     let mut stmt = c.prepare(
         "SELECT t.id, t.scenario, t.summary, t.name_zh, t.name_latin, t.sex, t.birth_date,

@@ -9,7 +9,6 @@ use crate::issuer::store::StoreError;
 
 use super::MAX_BATCH;
 
-
 /// A job runs on the writer thread inside the batch's transaction; it answers its caller
 /// only after the commit, through the reply it returns.
 pub(super) type Reply = Box<dyn FnOnce(Option<&StoreError>) + Send>;

@@ -8,8 +8,8 @@ use crate::domain::credential::CardRef;
 use crate::domain::holder::CardStatus;
 use crate::issuer::lifecycle::{CardAction, pick_endorsement};
 use crate::issuer::store::{
-    CardEvent, ChangeOutcome, DecisionOutcome, Recorded, StoreError, TripTaken, TripUse,
-    from_word, millis, word,
+    CardEvent, ChangeOutcome, DecisionOutcome, Recorded, StoreError, TripTaken, TripUse, from_word,
+    millis, word,
 };
 
 use super::travellers::{card_state, endorsement_rows};
@@ -35,7 +35,10 @@ pub(super) struct OwnedChange {
     pub(super) at: DateTime<Utc>,
 }
 
-pub(super) fn record_verification(c: &Connection, v: &OwnedVerification) -> Result<Recorded, StoreError> {
+pub(super) fn record_verification(
+    c: &Connection,
+    v: &OwnedVerification,
+) -> Result<Recorded, StoreError> {
     let nonce = v.nonce.to_vec();
     let first =
         c.prepare_cached(
