@@ -72,6 +72,7 @@ fn main() {
             clock.clone(),
             &service.scratch().join("state"),
             &testkit::lane(Direction::Exit).origin(),
+            service.issuer.anchor(),
         )
         .unwrap();
         let mut state = State::new(

@@ -48,7 +48,8 @@ async fn run_async(options: DemoOptions) -> Result<(), String> {
     let client = Arc::new(service.client()?);
     let camera = SyntheticCamera::new(Scene::default(), DEMO_FPS);
     let world = World::new(client.clone(), service.forgery()?, options.fixtures.clone())
-        .with_phone(camera.phone());
+        .with_phone(camera.phone())
+        .with_holders(service.holders.clone());
     let mut desk = super::lane::desk(options.lane, &options.look, options.recording, clock.now());
     desk.modes.demo = Some(Demo::default());
     let setup = Setup {
@@ -59,6 +60,7 @@ async fn run_async(options: DemoOptions) -> Result<(), String> {
         route: Arc::new(client),
         world: Some(Arc::new(world)),
         clock,
+        anchor: service.issuer.anchor(),
         state_dir: options
             .state_dir
             .clone()

@@ -64,7 +64,7 @@ async fn code_for(
     let code = match present {
         Present::Traveller(who) => {
             let card = card_of(&who).await?;
-            let token = world.app.mint(card).await.map_err(|e| e.to_string())?;
+            let token = world.mint(card).await.map_err(|e| e.to_string())?;
             Some(token.qr)
         }
         Present::Forged(who) => Some(world.forgery.code(card_of(&who).await?, now)),
