@@ -22,7 +22,8 @@ fn setup() -> (SigningKey, Kid, TrustList) {
             valid_until: NOW + 1000,
             status: KeyStatus::Active,
         }],
-        fetched_at: NOW,
+        issued_at: NOW,
+        sequence: 1,
     };
     (key, kid, trust)
 }

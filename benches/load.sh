@@ -51,7 +51,7 @@ rss() { awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 start() {
   local log="$work/$2.log"
   : >"$log"
-  LANEDESK_LOG=warn "$bin" issuer serve --listen 127.0.0.1:0 --lane-token "$token" \
+  LANEDESK_LOG=warn "$bin" issuer serve --demo --listen 127.0.0.1:0 --lane-token "$token" \
     --db "$1" --fixtures fixtures 2>"$log" &
   started_pid=$!
   pids+=("$started_pid")

@@ -23,11 +23,11 @@ run() { # MODE [native] -> callgrind output file, or CPU ms per verification
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   if [ -n "$native" ]; then
     LANEDESK_LOG=warn "$bin" issuer serve --db "$work/native.sqlite" --listen "127.0.0.1:$port" \
-      --lane-token t --fixtures fixtures 2>"$work/$mode.log" &
+      --demo --lane-token t --fixtures fixtures 2>"$work/$mode.log" &
   else
     LANEDESK_LOG=warn valgrind --tool=callgrind --callgrind-out-file="$work/$mode.out" \
       "$bin" issuer serve --db "$work/$mode.sqlite" --listen "127.0.0.1:$port" \
-      --lane-token t --fixtures fixtures 2>"$work/$mode.log" &
+      --demo --lane-token t --fixtures fixtures 2>"$work/$mode.log" &
   fi
   local pid=$!
   for _ in $(seq 600); do grep -qs "serving API" "$work/$mode.log" && break; sleep 0.2; done

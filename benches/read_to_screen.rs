@@ -75,6 +75,7 @@ impl Lane {
             clock.clone(),
             &service.scratch().join("state"),
             &testkit::lane(Direction::Exit).origin(),
+            service.issuer.anchor(),
         )
         .unwrap();
         let mut state = State::new(
@@ -84,7 +85,13 @@ impl Lane {
             "bench".into(),
             clock.now(),
         );
-        state.trust = Some(client.trust_list(clock.unix()).await.unwrap());
+        state.trust = Some(
+            client
+                .trust_list(&service.issuer.anchor(), clock.unix())
+                .await
+                .unwrap()
+                .0,
+        );
         Lane {
             desk: Desk::from(state),
             runner,

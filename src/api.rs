@@ -1,10 +1,7 @@
 //! The issuance service's API v1, as JSON: shared by the reference service and the client
 //! so the two cannot drift apart. `docs/openapi.yaml` describes the same shapes.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use ed25519_dalek::VerifyingKey;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::checkpoint::Direction;
@@ -12,7 +9,6 @@ use crate::domain::credential::{CardRef, Kid, Nonce};
 use crate::domain::decision::DecisionKind;
 use crate::domain::documents::Document;
 use crate::domain::holder::{Alert, CardStatus, Crossing, Holder};
-use crate::domain::trust::{KeyStatus, TrustList, TrustedKey};
 
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 
@@ -31,70 +27,9 @@ pub struct Readiness {
     pub database: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TrustListBody {
-    pub issued_at: DateTime<Utc>,
-    pub keys: Vec<TrustKeyBody>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TrustKeyBody {
-    pub kid: Kid,
-    pub issuer: String,
-    pub algorithm: String,
-    /// The raw 32-byte Ed25519 public key, base64url without padding.
-    pub public_key: String,
-    pub valid_from: DateTime<Utc>,
-    pub valid_until: DateTime<Utc>,
-    pub status: KeyStatus,
-}
-
-impl TrustKeyBody {
-    pub fn from_key(key: &TrustedKey) -> Self {
-        Self {
-            kid: key.kid,
-            issuer: key.issuer.clone(),
-            algorithm: "EdDSA".into(),
-            public_key: URL_SAFE_NO_PAD.encode(key.key.as_bytes()),
-            valid_from: DateTime::from_timestamp(key.valid_from, 0).unwrap_or_default(),
-            valid_until: DateTime::from_timestamp(key.valid_until, 0).unwrap_or_default(),
-            status: key.status,
-        }
-    }
-}
-
-impl TrustListBody {
-    /// The domain trust list, refusing any key this lane could not use.
-    pub fn into_trust_list(self, fetched_at: i64) -> Result<TrustList, String> {
-        let keys = self
-            .keys
-            .into_iter()
-            .map(|k| {
-                if k.algorithm != "EdDSA" {
-                    return Err(format!("key {} uses {:?}, not EdDSA", k.kid, k.algorithm));
-                }
-                let bytes: [u8; 32] = URL_SAFE_NO_PAD
-                    .decode(&k.public_key)
-                    .ok()
-                    .and_then(|b| b.try_into().ok())
-                    .ok_or_else(|| {
-                        format!("key {} is not a 32-byte base64url public key", k.kid)
-                    })?;
-                let key = VerifyingKey::from_bytes(&bytes)
-                    .map_err(|_| format!("key {} is not a valid Ed25519 public key", k.kid))?;
-                Ok(TrustedKey {
-                    kid: k.kid,
-                    issuer: k.issuer,
-                    key,
-                    valid_from: k.valid_from.timestamp(),
-                    valid_until: k.valid_until.timestamp(),
-                    status: k.status,
-                })
-            })
-            .collect::<Result<Vec<_>, String>>()?;
-        Ok(TrustList { keys, fetched_at })
-    }
-}
+/// `GET /v1/trust-list`: the keys, signed by the service's trust anchor (see
+/// `domain::trust`, where the list is verified).
+pub use crate::domain::trust::{SignedTrustList, TrustKeyBody, TrustListPayload};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -25,10 +25,12 @@ fn serve(extra: &[&str]) -> Served {
 }
 
 /// `lanedesk verify` against `url` at Gongbei or Lo Wu, entering; callers add the rest.
-fn verify_cmd(url: &str, token: &str, checkpoint: &str) -> Command {
+fn verify_cmd(url: &str, anchor: &str, token: &str, checkpoint: &str) -> Command {
     let mut cmd = lanedesk();
     cmd.args([
         "verify",
+        "--trust-anchor",
+        anchor,
         "--service",
         url,
         "--lane-token",
@@ -61,8 +63,13 @@ fn mint(url: &str, card: &str) -> String {
     out.trim().to_owned()
 }
 
-fn verify(url: &str, text: &str, lane: &str) -> (i32, serde_json::Value) {
-    let (code, out, err) = run(verify_cmd(url, LANE_TOKEN, "lo-wu").args(["--lane", lane, text]));
+fn verify(served: &Served, text: &str, lane: &str) -> (i32, serde_json::Value) {
+    verify_at(&served.url, &served.anchor, text, lane)
+}
+
+fn verify_at(url: &str, anchor: &str, text: &str, lane: &str) -> (i32, serde_json::Value) {
+    let (code, out, err) =
+        run(verify_cmd(url, anchor, LANE_TOKEN, "lo-wu").args(["--lane", lane, text]));
     let json = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out:?} {err}"));
     (code, json)
 }
@@ -72,7 +79,7 @@ fn mint_then_verify_accepts_and_prints_holder_and_documents() {
     let served = serve(&[]);
     let text = mint(&served.url, "T01");
     assert!(text.starts_with("EC1:"), "{text}");
-    let (code, json) = verify(&served.url, &text, "7");
+    let (code, json) = verify(&served, &text, "7");
     assert_eq!(code, 0, "{json}");
     assert_eq!(json["accepted"], true);
     assert_eq!(json["holder"]["name_latin"], "CHAN Chi Ming");
@@ -87,7 +94,7 @@ fn mint_then_verify_accepts_and_prints_holder_and_documents() {
     );
 
     // The same code again, at another lane: refused as a replay, saying where it was first seen.
-    let (code, json) = verify(&served.url, &text, "8");
+    let (code, json) = verify(&served, &text, "8");
     assert_eq!(code, 1, "{json}");
     assert_eq!(json["accepted"], false);
     assert_eq!(json["reason_code"], "replayed");
@@ -109,7 +116,7 @@ fn mint_then_verify_accepts_and_prints_holder_and_documents() {
 fn cards_are_found_by_scenario_and_a_revoked_card_is_refused() {
     let served = serve(&[]);
     let text = mint(&served.url, "card-revoked");
-    let (code, json) = verify(&served.url, &text, "7");
+    let (code, json) = verify(&served, &text, "7");
     assert_eq!(code, 1);
     assert_eq!(json["reason_code"], "card-revoked");
     assert_eq!(json["holder"]["id"], "T09");
@@ -120,6 +127,8 @@ fn cards_are_found_by_scenario_and_a_revoked_card_is_refused() {
     let text = mint(&served.url, "mainland-macau-endorsement");
     let (code, out, err) = run(lanedesk().args([
         "verify",
+        "--trust-anchor",
+        &served.anchor,
         "--service",
         &served.url,
         "--lane-token",
@@ -170,7 +179,7 @@ fn a_forged_or_garbled_code_is_refused_with_a_reason() {
     let i = forged.len() - 5;
     forged[i] = if forged[i] == 'A' { 'B' } else { 'A' };
     let forged: String = forged.into_iter().collect();
-    let (code, json) = verify(&served.url, &forged, "7");
+    let (code, json) = verify(&served, &forged, "7");
     assert_eq!(code, 1, "{json}");
     assert_eq!(json["accepted"], false);
     assert!(
@@ -180,7 +189,7 @@ fn a_forged_or_garbled_code_is_refused_with_a_reason() {
     assert!(!json["reason"].as_str().unwrap().is_empty());
     assert_eq!(json["suggested"], "escalate", "{json}");
 
-    let (code, json) = verify(&served.url, "https://example.org/not-a-card", "7");
+    let (code, json) = verify(&served, "https://example.org/not-a-card", "7");
     assert_eq!(code, 1);
     assert_eq!(json["reason_code"], "not-ec1");
 }
@@ -192,7 +201,13 @@ fn verify_exits_2_when_it_cannot_check() {
         .local_addr()
         .unwrap()
         .port();
-    let (code, json) = verify(&format!("http://127.0.0.1:{port}"), "EC1:X", "7");
+    let any_anchor = "ed25519:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    let (code, json) = verify_at(
+        &format!("http://127.0.0.1:{port}"),
+        any_anchor,
+        "EC1:X",
+        "7",
+    );
     assert_eq!(code, 2);
     assert_eq!(json["checked"], false);
     assert!(
@@ -201,11 +216,13 @@ fn verify_exits_2_when_it_cannot_check() {
     );
 
     let served = serve(&[]);
-    let (code, out, _) = run(verify_cmd(&served.url, LANE_TOKEN, "Heathrow").arg("EC1:X"));
+    let (code, out, _) =
+        run(verify_cmd(&served.url, &served.anchor, LANE_TOKEN, "Heathrow").arg("EC1:X"));
     assert_eq!(code, 2);
     assert!(out.contains("unknown checkpoint"), "{out}");
 
-    let (code, out, _) = run(verify_cmd(&served.url, "wrong", "lo-wu").arg("EC1:X"));
+    let (code, out, _) =
+        run(verify_cmd(&served.url, &served.anchor, "wrong", "lo-wu").arg("EC1:X"));
     assert_eq!(code, 2);
     assert!(out.contains("refused this lane's token"), "{out}");
 
@@ -213,13 +230,18 @@ fn verify_exits_2_when_it_cannot_check() {
     assert_eq!(code, 2, "bad usage");
     assert!(err.contains("--lane-token"), "{err}");
 
-    let (code, _, err) =
-        run(verify_cmd(&served.url, LANE_TOKEN, "lo-wu").args(["--skew", "86400", "EC1:X"]));
+    let (code, _, err) = run(verify_cmd(&served.url, &served.anchor, LANE_TOKEN, "lo-wu")
+        .args(["--skew", "86400", "EC1:X"]));
     assert_eq!(code, 2, "a day of skew would let yesterday's codes through");
     assert!(err.contains("--skew") && err.contains("0..=3600"), "{err}");
 
-    let (code, out, _) =
-        run(verify_cmd(&served.url, LANE_TOKEN, "lo-wu").args(["--lane", "L1\u{1b}[2J", "EC1:X"]));
+    let (code, out, _) = run(
+        verify_cmd(&served.url, &served.anchor, LANE_TOKEN, "lo-wu").args([
+            "--lane",
+            "L1\u{1b}[2J",
+            "EC1:X",
+        ]),
+    );
     assert_eq!(code, 2, "a lane label with control characters is refused");
     assert!(out.contains("lane"), "{out}");
 }
@@ -264,14 +286,17 @@ fn serve_over_tls_and_mint_a_png_that_a_real_decoder_reads_back() {
     assert_eq!(content, text);
     assert!(meta.version.0 <= 9, "version {}", meta.version.0);
 
-    let (code, out, _) = run(verify_cmd(&served.url, LANE_TOKEN, "gongbei")
-        .arg("--ca-cert")
-        .arg(&ca_path)
-        .arg(text));
+    let (code, out, _) = run(
+        verify_cmd(&served.url, &served.anchor, LANE_TOKEN, "gongbei")
+            .arg("--ca-cert")
+            .arg(&ca_path)
+            .arg(text),
+    );
     assert_eq!(code, 0, "{out}");
 
     // Without the CA, the lane refuses the service's certificate and says how to fix it.
-    let (code, out, _) = run(verify_cmd(&served.url, LANE_TOKEN, "gongbei").arg(text));
+    let (code, out, _) =
+        run(verify_cmd(&served.url, &served.anchor, LANE_TOKEN, "gongbei").arg(text));
     assert_eq!(code, 2);
     assert!(out.contains("--ca-cert"), "{out}");
 }
@@ -297,10 +322,21 @@ fn every_command_explains_itself_with_an_example() {
 }
 
 #[test]
-fn serve_refuses_to_start_without_a_lane_token_or_on_a_busy_port() {
-    let (code, _, err) = run(lanedesk().args(["issuer", "serve"]));
+fn serve_refuses_a_shared_lane_token_outside_demo_mode_or_a_busy_port() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(lanedesk()
+        .args([
+            "issuer",
+            "serve",
+            "--lane-token",
+            "t",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .arg("--db")
+        .arg(dir.path().join("shared.sqlite")));
     assert_eq!(code, 2);
-    assert!(err.contains("--lane-token"), "{err}");
+    assert!(err.contains("--demo") && err.contains("lanes add"), "{err}");
 
     let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = busy.local_addr().unwrap().to_string();
@@ -309,6 +345,7 @@ fn serve_refuses_to_start_without_a_lane_token_or_on_a_busy_port() {
         .args([
             "issuer",
             "serve",
+            "--demo",
             "--lane-token",
             "t",
             "--listen",

@@ -12,8 +12,12 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ed25519_dalek::{Signer, SigningKey};
 use lanedesk::api::VerificationRequest;
 use lanedesk::domain::checkpoint::Direction;
+use lanedesk::domain::trust::{SignedTrustList, TrustAnchor};
 use lanedesk::edges::client::{ClientConfig, ServiceClient, ServiceError};
 
 /// Serves `router` on a free loopback port; returns its base URL.
@@ -94,16 +98,38 @@ async fn nonsense_json_is_reported_as_such() {
     let err = c.health().await.unwrap_err();
     assert!(matches!(err, ServiceError::Nonsense { .. }), "{err:?}");
     assert!(err.to_string().contains("v1/health"), "{err}");
-    let err = c.trust_list(0).await.unwrap_err();
+    let err = c.trust_list(&anchor_key().1, 0).await.unwrap_err();
     assert!(matches!(err, ServiceError::Nonsense { .. }), "{err:?}");
+}
+
+/// An anchor's key and its public half, as a lane pins it.
+fn anchor_key() -> (SigningKey, TrustAnchor) {
+    let key = SigningKey::from_bytes(&[7; 32]);
+    let anchor = TrustAnchor::of(&key);
+    (key, anchor)
+}
+
+/// A list signed by the pinned anchor whose only key is not EdDSA.
+fn list_with_an_es256_key(anchor: &SigningKey) -> String {
+    let payload = r#"{"format":"lanedesk-trust-list/1","sequence":1,"issued_at":"2026-11-21T00:00:00Z","keys":[{"kid":"0102030405060708","issuer":"CN-NIA","algorithm":"ES256","public_key":"AAAA","valid_from":"2026-01-01T00:00:00Z","valid_until":"2027-01-01T00:00:00Z","status":"active"}]}"#;
+    let mut signed = SignedTrustList::sign(&Default::default(), anchor);
+    let context = b"lanedesk trust list v1\n";
+    let signature = anchor.sign(&[&context[..], payload.as_bytes()].concat());
+    signed.list = payload.into();
+    signed.signature = URL_SAFE_NO_PAD.encode(signature.to_bytes());
+    serde_json::to_string(&signed).unwrap()
 }
 
 #[tokio::test]
 async fn a_trust_list_with_an_unusable_key_is_refused_whole() {
-    let body = r#"{"issued_at":"2026-11-21T00:00:00Z","keys":[{"kid":"0102030405060708","issuer":"CN-NIA","algorithm":"ES256","public_key":"AAAA","valid_from":"2026-01-01T00:00:00Z","valid_until":"2027-01-01T00:00:00Z","status":"active"}]}"#;
+    let (key, anchor) = anchor_key();
+    let body = list_with_an_es256_key(&key);
     let router = Router::new().route("/v1/trust-list", get(move || async move { body }));
     let url = serve(router).await;
-    let err = client(&url, 1000).trust_list(0).await.unwrap_err();
+    let err = client(&url, 1000)
+        .trust_list(&anchor, 1_800_000_000)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("not EdDSA"), "{err}");
 }
 

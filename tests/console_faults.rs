@@ -24,6 +24,7 @@ use lanedesk::domain::checkpoint::Direction;
 use lanedesk::domain::checks::Outcome;
 use lanedesk::domain::clock::{Clock, ManualClock, VirtualClock};
 use lanedesk::domain::lang::Lang;
+use lanedesk::domain::trust::TrustAnchor;
 use lanedesk::edges::client::{ClientConfig, ServiceClient, ServiceRoute};
 use tokio::sync::mpsc;
 
@@ -67,17 +68,22 @@ impl Rig {
         let mut config = ClientConfig::new(url).lane_token(TOKEN);
         config.timeout = timeout;
         let client = Arc::new(ServiceClient::new(&config).unwrap());
-        Rig::with_route(Arc::new(client), None)
+        Rig::with_route(Arc::new(client), None, TestIssuer::new().anchor())
     }
 
     /// A lane whose way to the service is `route`, acting in `world` (demo, training).
-    fn with_route(route: Arc<dyn ServiceRoute>, world: Option<Arc<World>>) -> Rig {
+    fn with_route(
+        route: Arc<dyn ServiceRoute>,
+        world: Option<Arc<World>>,
+        anchor: TrustAnchor,
+    ) -> Rig {
         let (tx, rx) = mpsc::unbounded_channel();
         let clock = Arc::new(ManualClock::new(testkit::now()));
         let dir = tempfile::tempdir().unwrap();
         let origin = testkit::lane(Direction::Exit).origin();
         let runner =
-            EffectRunner::start(route, tx, world, clock.clone(), dir.path(), &origin).unwrap();
+            EffectRunner::start(route, tx, world, clock.clone(), dir.path(), &origin, anchor)
+                .unwrap();
         let issuer = TestIssuer::new();
         let state = testkit::state(Direction::Exit, Lang::En, &issuer);
         Rig {
@@ -327,7 +333,7 @@ async fn an_outage_drill_holds_decisions_back_until_the_trainer_clears_it() {
         fixtures,
     )
     .with_switchboard(board.clone());
-    let mut rig = Rig::with_route(board, Some(Arc::new(world)));
+    let mut rig = Rig::with_route(board, Some(Arc::new(world)), service.issuer.anchor());
     let outage = Effect::Training(TrainingEffect::Faults(Faults {
         down: true,
         ..Faults::default()

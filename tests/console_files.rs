@@ -209,6 +209,8 @@ fn the_console_commands_say_clearly_when_there_is_no_terminal() {
             "lane",
             "--service",
             "http://127.0.0.1:9",
+            "--trust-anchor",
+            "ed25519:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
             "--lane-token",
             "t",
             "--checkpoint",

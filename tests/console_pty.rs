@@ -87,6 +87,8 @@ fn a_lane_reads_image_files_and_records_its_decision() {
             &served.url,
             "--lane-token",
             TOKEN,
+            "--trust-anchor",
+            &served.anchor,
             "--checkpoint",
             "futian",
             "--lane",

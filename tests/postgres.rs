@@ -328,6 +328,7 @@ fn serve_says_what_to_do_when_postgresql_cannot_be_reached() {
             "serve",
             "--listen",
             "127.0.0.1:0",
+            "--demo",
             "--lane-token",
             "t",
         ])

@@ -202,6 +202,7 @@ impl ClockRig {
             lane_clock.clone(),
             dir.path(),
             &origin,
+            service.issuer.anchor(),
         )
         .unwrap();
         state.now = lane_clock.now();

@@ -52,7 +52,10 @@ async fn full_round_trip(tls: bool) {
     let client = svc.client();
     assert_eq!(client.health().await.unwrap().status, "ok");
 
-    let trust = client.trust_list(0).await.unwrap();
+    let (trust, _) = client
+        .trust_list(&svc.issuer.anchor(), Utc::now().timestamp())
+        .await
+        .unwrap();
     assert_eq!(trust.keys.len(), 2);
     assert_eq!(
         trust
@@ -144,7 +147,10 @@ async fn lane_endpoints_answer_401_problems_without_the_lane_token() {
         assert_eq!(wrong.status(), 401);
     }
     let client = ServiceClient::new(&ClientConfig::new(&svc.url).lane_token("wrong")).unwrap();
-    let err = client.trust_list(0).await.unwrap_err();
+    let err = client
+        .trust_list(&svc.issuer.anchor(), 0)
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, ServiceError::LaneTokenRefused { .. }),
         "{err:?}"

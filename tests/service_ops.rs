@@ -70,6 +70,7 @@ fn serve_args(db: &Path) -> Vec<String> {
     vec![
         "issuer".into(),
         "serve".into(),
+        "--demo".into(),
         "--listen".into(),
         "127.0.0.1:0".into(),
         "--lane-token".into(),
@@ -472,7 +473,7 @@ async fn a_file_from_an_earlier_lanedesk_is_upgraded_in_place() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(versions, vec![1, 2]);
+    assert_eq!(versions, vec![1, 2, 3]);
     issuer.close().await;
 
     // Opened again: nothing to migrate, nothing duplicated.

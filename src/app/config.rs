@@ -98,6 +98,8 @@ pub struct LaneConfig {
     pub service: Option<String>,
     pub lane_token: Option<String>,
     pub ca_cert: Option<PathBuf>,
+    /// The service's trust anchor (`ed25519:…`, as `lanedesk issuer anchor` prints it).
+    pub trust_anchor: Option<String>,
     pub checkpoint: Option<String>,
     pub lane: Option<String>,
     pub direction: Option<String>,
@@ -192,6 +194,10 @@ impl LaneConfig {
             }
             crate::edges::client::transport_allowed(&url)
                 .map_err(|why| at("service", format!("service {s:?}: {why}")))?;
+        }
+        if let Some(a) = &config.trust_anchor {
+            a.parse::<crate::domain::trust::TrustAnchor>()
+                .map_err(|m| at("trust-anchor", m))?;
         }
         use crate::domain::checkpoint::{LANE_MAX, OFFICER_MAX, check_label};
         if let Some(l) = &config.lane {

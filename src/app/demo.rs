@@ -50,7 +50,8 @@ async fn run_async(options: DemoOptions) -> Result<(), String> {
     let client = Arc::new(service.client()?);
     let camera = SyntheticCamera::new(Scene::default(), DEMO_FPS);
     let mut world = World::new(client.clone(), service.forgery()?, options.fixtures.clone())
-        .with_phone(camera.phone());
+        .with_phone(camera.phone())
+        .with_holders(service.holders.clone());
     let (world, readers) = match simulated_reader() {
         Ok((reader, spec)) => {
             world = world.with_reader(reader);
@@ -78,6 +79,7 @@ async fn run_async(options: DemoOptions) -> Result<(), String> {
         route: Arc::new(client),
         world: Some(Arc::new(world)),
         clock,
+        anchor: service.issuer.anchor(),
         state_dir: options
             .state_dir
             .clone()

@@ -10,6 +10,7 @@ use crate::console::modes::script::Step;
 use crate::console::runtime::{self, Appearance, Readers, Setup};
 use crate::console::state::{LaneInfo, State};
 use crate::domain::clock::{Clock, SystemClock};
+use crate::domain::trust::TrustAnchor;
 use crate::edges::camera::FrameSource;
 use crate::edges::camera::files::ImageFiles;
 use crate::edges::client::{ClientConfig, ServiceClient};
@@ -19,6 +20,8 @@ pub struct LaneOptions {
     pub service: String,
     pub lane_token: String,
     pub ca_cert: Option<PathBuf>,
+    /// The service's trust anchor, pinned: every trust list must be signed by it.
+    pub anchor: TrustAnchor,
     pub lane: LaneInfo,
     pub look: Appearance,
     pub source: FrameSourceChoice,
@@ -60,6 +63,7 @@ pub fn run(options: LaneOptions) -> Result<(), String> {
             world: None,
             clock: clock.clone(),
             state_dir: options.state_dir,
+            anchor: options.anchor,
         };
         let source = move || match options.source {
             FrameSourceChoice::Images(path) => {

@@ -2,14 +2,17 @@
 //! the fixtures, listening on 127.0.0.1. The demo, training, the tests and the benchmarks
 //! all start it through [`InProcessService::start`].
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::domain::clock::Clock;
+use crate::domain::credential::CardRef;
 use crate::domain::forgery::Forgery;
 use crate::domain::trust::KeyStatus;
 use crate::edges::client::{ClientConfig, ServiceClient};
+use crate::issuer::store::credentials::{new_secret, secret_hash};
 use crate::issuer::{self, DbLocation, Issuer, IssuerOptions, RunningIssuer, TlsFiles};
 
 /// How to start it. `ServiceSetup::new` gives a plain-HTTP service on any free port.
@@ -25,6 +28,10 @@ pub struct ServiceSetup {
     /// The admin API's credential; without one the admin API is off.
     pub admin_token: Option<String>,
     pub retain_days: Option<u32>,
+    /// Demo mode (the default here): the shared lane token, the card list and open
+    /// minting. Off, the service runs as at a checkpoint: lanes need their own tokens and
+    /// phones their holder secrets.
+    pub demo: bool,
 }
 
 impl ServiceSetup {
@@ -38,7 +45,14 @@ impl ServiceSetup {
             db: None,
             admin_token: None,
             retain_days: None,
+            demo: true,
         }
+    }
+
+    /// As at a checkpoint: no shared lane token, no card list, minting only for holders.
+    pub fn not_demo(mut self) -> ServiceSetup {
+        self.demo = false;
+        self
     }
 
     pub fn port(mut self, port: u16) -> ServiceSetup {
@@ -78,6 +92,8 @@ pub struct InProcessService {
     pub issuer: Arc<Issuer>,
     pub url: String,
     pub lane_token: String,
+    /// Every card's holder secret, enrolled at start: what the demo's phone presents.
+    pub holders: HashMap<CardRef, String>,
     running: Option<RunningIssuer>,
     dir: tempfile::TempDir,
 }
@@ -91,6 +107,10 @@ impl InProcessService {
             .unwrap_or_else(|| DbLocation::Sqlite(dir.path().join("issuer.sqlite")));
         let mut options = IssuerOptions::new(db, &setup.fixtures, &setup.lane_token);
         options.admin_token = setup.admin_token;
+        options.demo = setup.demo;
+        if !setup.demo {
+            options.lane_token = None;
+        }
         if let Some(days) = setup.retain_days {
             options.retain_days = days;
         }
@@ -99,6 +119,16 @@ impl InProcessService {
                 .await
                 .map_err(|e| e.to_string())?,
         );
+        let mut holders = HashMap::new();
+        for card in issuer.cards() {
+            let secret = new_secret("ldh_");
+            issuer
+                .store()
+                .set_holder_secret(card.card, secret_hash(&secret))
+                .await
+                .map_err(|e| e.to_string())?;
+            holders.insert(card.card, secret);
+        }
         let running = issuer::spawn(issuer.clone(), setup.listen, setup.tls.as_ref())
             .await
             .map_err(|e| e.to_string())?;
@@ -106,6 +136,7 @@ impl InProcessService {
             issuer,
             url: running.url.clone(),
             lane_token: setup.lane_token,
+            holders,
             running: Some(running),
             dir,
         })

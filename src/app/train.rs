@@ -57,6 +57,7 @@ async fn stage(session: &Session, fixtures: &Path, paused: bool) -> Result<Stage
         service.forgery()?,
         fixtures.to_owned(),
     )
+    .with_holders(service.holders.clone())
     .with_switchboard(switchboard.clone());
     Ok(Stage {
         service,
@@ -107,6 +108,7 @@ pub async fn grade(
         lane_clock,
         &stage.service.scratch().join("state"),
         &lane(session).origin(),
+        stage.service.issuer.anchor(),
     )?;
     let desk = desk(
         session.clone(),
@@ -159,6 +161,7 @@ async fn play_async(session: Session, options: PlayOptions) -> Result<(), String
         world: Some(Arc::new(world)),
         clock: stage.switchboard.lane_clock.clone(),
         state_dir: stage.service.scratch().join("state"),
+        anchor: stage.service.issuer.anchor(),
     };
     let source = move || Ok(Box::new(camera) as Box<dyn FrameSource>);
     let result = runtime::run_console_with(setup, source, readers).await;

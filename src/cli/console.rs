@@ -15,6 +15,7 @@ use crate::console::state::LaneInfo;
 use crate::console::theme;
 use crate::domain::checkpoint::{Checkpoint, Direction};
 use crate::domain::lang::Lang;
+use crate::domain::trust::TrustAnchor;
 
 use super::fail;
 
@@ -86,8 +87,13 @@ pub struct LaneArgs {
     service: Option<String>,
     #[arg(long, env = "LANEDESK_LANE_TOKEN", hide_env_values = true)]
     lane_token: Option<String>,
+    /// Trust only this CA's certificates for the service (PEM); the system's are not used.
     #[arg(long)]
     ca_cert: Option<PathBuf>,
+    /// The service's trust anchor, ed25519:… as `lanedesk issuer anchor` prints it. Every
+    /// trust list must be signed by it.
+    #[arg(long, env = "LANEDESK_TRUST_ANCHOR")]
+    trust_anchor: Option<TrustAnchor>,
     #[arg(long)]
     checkpoint: Option<String>,
     #[arg(long)]
@@ -211,6 +217,16 @@ fn prepare_lane(args: LaneArgs) -> Result<LaneOptions, String> {
         .lane_token
         .or(file.lane_token)
         .ok_or_else(|| missing("lane token", "--lane-token (or LANEDESK_LANE_TOKEN)"))?;
+    let anchor = match (args.trust_anchor, &file.trust_anchor) {
+        (Some(a), _) => a,
+        (None, Some(a)) => a.parse()?,
+        (None, None) => {
+            return Err(missing(
+                "trust anchor (the key the service signs its trust list with; `lanedesk issuer anchor --db FILE` prints it on the service)",
+                "--trust-anchor (or LANEDESK_TRUST_ANCHOR)",
+            ));
+        }
+    };
     let checkpoint = args
         .checkpoint
         .or(file.checkpoint)
@@ -278,6 +294,7 @@ fn prepare_lane(args: LaneArgs) -> Result<LaneOptions, String> {
         service,
         lane_token,
         ca_cert: args.ca_cert.or(file.ca_cert),
+        anchor,
         lane: info,
         look,
         source,
@@ -342,6 +359,11 @@ pub fn config(command: ConfigCommand) -> ExitCode {
             }
             if config.lane_token.is_none() {
                 println!("note: no `lane-token` set: pass --lane-token or set LANEDESK_LANE_TOKEN");
+            }
+            if config.trust_anchor.is_none() {
+                println!(
+                    "note: no `trust-anchor` set: pass --trust-anchor or set LANEDESK_TRUST_ANCHOR (`lanedesk issuer anchor --db FILE` prints it on the service)"
+                );
             }
             ExitCode::SUCCESS
         }

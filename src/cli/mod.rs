@@ -96,7 +96,7 @@ pub fn main() -> ExitCode {
 use crate::app::runtime;
 
 /// Logs to stderr for the commands that do not own the terminal.
-fn log_to_stderr() {
+pub(crate) fn log_to_stderr() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("LANEDESK_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()

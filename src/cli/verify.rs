@@ -15,7 +15,9 @@ use crate::domain::checks::{LaneContext, ServiceFacts};
 use crate::domain::clock::{Clock, SystemClock, local_date};
 use crate::domain::credential::DEFAULT_SKEW_SECS;
 use crate::domain::lang::Lang;
+use crate::domain::trust::{TrustAnchor, TrustList};
 use crate::edges::client::{ClientConfig, ServiceClient};
+use crate::edges::trust_cache::{self, KeepError};
 
 use super::{EXIT_COULD_NOT, runtime};
 
@@ -30,9 +32,17 @@ pub struct VerifyArgs {
     /// This lane's bearer token.
     #[arg(long, env = "LANEDESK_LANE_TOKEN", hide_env_values = true)]
     lane_token: String,
-    /// Extra CA certificate (PEM) for a service with a private CA.
+    /// Trust only this CA's certificates for the service (PEM); the system's are not used.
     #[arg(long)]
     ca_cert: Option<PathBuf>,
+    /// The service's trust anchor, ed25519:… as `lanedesk issuer anchor` prints it. The
+    /// trust list must be signed by it.
+    #[arg(long, env = "LANEDESK_TRUST_ANCHOR")]
+    trust_anchor: TrustAnchor,
+    /// A lane's state folder: its cached trust list is used (and refreshed), and when the
+    /// service cannot be reached the code is checked offline with it.
+    #[arg(long)]
+    state: Option<PathBuf>,
     /// Control point, by slug or name (lo-wu, futian, gongbei, ...).
     #[arg(long)]
     checkpoint: String,
@@ -104,21 +114,33 @@ pub async fn check(args: &VerifyArgs, clock: &dyn Clock) -> Outcome {
         Ok(c) => c,
         Err(e) => return could_not(e),
     };
-    let trust = match client.trust_list(clock.unix()).await {
+    let now = clock.unix();
+    let (trust, mut notes) = match trust_list(args, &client, now).await {
         Ok(t) => t,
         Err(e) => return could_not(e),
     };
+    let online = trust.online;
+    let trust = trust.list;
     let lane = LaneContext {
         checkpoint,
         direction: args.direction,
-        trust_age_secs: Some(0),
+        trust_age_secs: Some(now - trust.issued_at),
     };
     let today = local_date(clock.now());
     // Offline first: a forged or stale code is refused without telling the service anything.
-    let offline = assess::verify_offline(&args.text, Some(&trust), clock.unix(), args.skew, None);
+    let offline = assess::verify_offline(&args.text, Some(&trust), now, args.skew, None);
     if offline.refused().is_some() {
         let found = assess::assess(lane, &offline.facts, ServiceFacts::NotAsked, today);
-        return outcome(&found, json!({}), args.lang);
+        return outcome(&found, with_notes(json!({}), &notes), args.lang);
+    }
+    let checked_offline = |notes: &[String]| {
+        let found = assess::assess(lane, &offline.facts, ServiceFacts::Unavailable, today);
+        let mut out = with_notes(json!({}), notes);
+        out["offline"] = json!(true);
+        outcome(&found, out, args.lang)
+    };
+    if !online {
+        return checked_offline(&notes);
     }
     let request = VerificationRequest {
         token: args.text.clone(),
@@ -135,16 +157,96 @@ pub async fn check(args: &VerifyArgs, clock: &dyn Clock) -> Outcome {
                 ServiceFacts::Answered(v.record()),
                 today,
             );
-            outcome(&found, record(&v), args.lang)
+            outcome(&found, with_notes(record(&v), &notes), args.lang)
         }
         Err(e) if e.refusal_code().is_some() => {
             let code = e.refusal_code().unwrap_or_default();
             let facts = ServiceFacts::Refused { code };
             let found = assess::assess(lane, &offline.facts, facts, today);
-            outcome(&found, json!({}), args.lang)
+            outcome(&found, with_notes(json!({}), &notes), args.lang)
+        }
+        // The list came, then the service went: offline, like a lane.
+        Err(e) if e.offline() && args.state.is_some() => {
+            notes.push(e.to_string());
+            checked_offline(&notes)
         }
         Err(e) => could_not(e),
     }
+}
+
+/// The list codes are checked with, and whether the service gave it just now.
+struct Trust {
+    list: TrustList,
+    online: bool,
+}
+
+/// The trust list from the service, verified against the pinned anchor; with `--state`,
+/// kept there (never below the newest held: a rollback is refused), and the kept copy
+/// used when the service cannot be reached. Notes say what the JSON reader should know.
+async fn trust_list(
+    args: &VerifyArgs,
+    client: &ServiceClient,
+    now: i64,
+) -> Result<(Trust, Vec<String>), String> {
+    let mut notes = vec![];
+    let Some(state) = &args.state else {
+        let (list, _) = client
+            .trust_list(&args.trust_anchor, now)
+            .await
+            .map_err(|e| e.to_string())?;
+        return Ok((Trust { list, online: true }, notes));
+    };
+    let path = trust_cache::path_in(state);
+    let (cached, refusal) = match trust_cache::load(&path, &args.trust_anchor, now) {
+        Ok(list) => (list, None),
+        Err(e) => {
+            notes.push(e.clone());
+            (None, Some(e))
+        }
+    };
+    match client.trust_list(&args.trust_anchor, now).await {
+        Ok((list, signed)) => {
+            if let Some(held) = &cached {
+                list.replaces(Some(held)).map_err(|e| e.to_string())?;
+            }
+            match trust_cache::save(&path, &signed, &list) {
+                Ok(()) => {}
+                Err(KeepError::Refused(e)) => return Err(e.to_string()),
+                Err(KeepError::Failed(e)) => notes.push(e),
+            }
+            Ok((Trust { list, online: true }, notes))
+        }
+        Err(e) if e.offline() => match cached {
+            Some(list) => {
+                notes.push(format!(
+                    "{e} The code was checked offline with the trust list kept in {}.",
+                    state.display()
+                ));
+                Ok((
+                    Trust {
+                        list,
+                        online: false,
+                    },
+                    notes,
+                ))
+            }
+            None => Err(match refusal {
+                Some(why) => format!("{e} And {why}."),
+                None => format!(
+                    "{e} There is no usable trust list in {} to check the code offline with.",
+                    state.display()
+                ),
+            }),
+        },
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn with_notes(mut out: Value, notes: &[String]) -> Value {
+    if !notes.is_empty() {
+        out["notes"] = json!(notes);
+    }
+    out
 }
 
 /// The service's record, as printed.

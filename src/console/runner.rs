@@ -11,11 +11,12 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::domain::clock::Clock;
 use crate::domain::lane_time::Learned;
+use crate::domain::trust::TrustAnchor;
 use crate::edges::audit::RecordedDecision;
 use crate::edges::audit::delivery::{self, DeliveryEvent};
 use crate::edges::audit::recorder::{Event, Origin, Recorder};
 use crate::edges::client::{ServiceClient, ServiceError, ServiceRoute};
-use crate::edges::trust_cache;
+use crate::edges::trust_cache::{self, KeepError};
 
 use super::effect::Effect;
 use super::modes::world::World;
@@ -30,14 +31,10 @@ pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(2);
 
 impl Failure {
     pub fn from_service(error: &ServiceError) -> Failure {
-        let offline = matches!(
-            error,
-            ServiceError::Unreachable { .. } | ServiceError::TimedOut { .. }
-        );
         Failure {
             code: error.refusal_code().map(str::to_owned),
             message: error.to_string(),
-            offline,
+            offline: error.offline(),
         }
     }
 }
@@ -58,11 +55,8 @@ pub struct EffectRunner {
     /// The last offset measured against the service's clock, with the lane's wall and
     /// monotonic clocks then: what bounds the offset while the service cannot be asked.
     learned: Arc<Mutex<Option<Learned>>>,
-}
-
-/// The cached trust list's place in a state folder.
-pub fn trust_cache_path(state_dir: &Path) -> PathBuf {
-    state_dir.join("trust-list.json")
+    /// The pinned trust anchor every trust list must be signed by.
+    anchor: TrustAnchor,
 }
 
 impl EffectRunner {
@@ -77,6 +71,7 @@ impl EffectRunner {
         clock: Arc<dyn Clock>,
         state_dir: &Path,
         origin: &Origin,
+        anchor: TrustAnchor,
     ) -> Result<Self, String> {
         let recorder = Recorder::open(state_dir, clock.now(), origin).map_err(|e| e.to_string())?;
         let recorder = Arc::new(Mutex::new(recorder));
@@ -102,8 +97,9 @@ impl EffectRunner {
             recorder,
             wake,
             back_online,
-            trust_cache: trust_cache_path(state_dir),
+            trust_cache: trust_cache::path_in(state_dir),
             learned: Arc::new(Mutex::new(None)),
+            anchor,
         })
     }
 
@@ -223,19 +219,38 @@ impl EffectRunner {
         Msg::HealthChecked { result }
     }
 
+    /// Fetches the list, verified against the pinned anchor, and keeps it on disk. A list
+    /// below the newest this lane has held is a rollback: refused, and nothing is kept.
     async fn trust_list(&self, client: &ServiceClient) -> Msg {
-        let mut result = client
-            .trust_list(self.clock.unix())
-            .await
-            .map_err(|e| Failure::from_service(&e));
-        if let Ok(trust) = &mut result {
-            if let Some(world) = &self.world {
-                world.age_trust_list(trust);
+        let fetched = client.trust_list(&self.anchor, self.clock.unix()).await;
+        let result = match fetched {
+            Err(e) => Err(Failure::from_service(&e)),
+            Ok((mut trust, signed)) => {
+                let path = self.trust_cache.clone();
+                let kept = {
+                    let trust = trust.clone();
+                    tokio::task::spawn_blocking(move || trust_cache::save(&path, &signed, &trust))
+                        .await
+                        .unwrap_or_else(|e| Err(KeepError::Failed(e.to_string())))
+                };
+                match kept {
+                    Err(KeepError::Refused(e)) => Err(Failure {
+                        code: None,
+                        message: e.to_string(),
+                        offline: false,
+                    }),
+                    other => {
+                        if let Err(e) = other {
+                            tracing::warn!(error = %e, "could not keep the trust list; offline checks will use the previous copy");
+                        }
+                        if let Some(world) = &self.world {
+                            world.age_trust_list(&mut trust);
+                        }
+                        Ok(trust)
+                    }
+                }
             }
-            if let Err(e) = trust_cache::save(&self.trust_cache, trust) {
-                tracing::warn!(error = %e, "could not cache the trust list; offline checks will use the previous copy");
-            }
-        }
+        };
         Msg::TrustListFetched { result }
     }
 

@@ -12,6 +12,7 @@ use ratatui::DefaultTerminal;
 use tokio::sync::{mpsc, watch};
 
 use crate::domain::clock::Clock;
+use crate::domain::trust::TrustAnchor;
 use crate::edges::camera::{FrameSource, SourceError};
 use crate::edges::reader::SerialSpec;
 use crate::edges::reader::serial::SerialReader;
@@ -26,7 +27,7 @@ use super::keymap::{Key, KeyCode, Keymap};
 use super::modes::script::{self, Step};
 use super::modes::world::World;
 use super::msg::Msg;
-use super::runner::{DRAIN_TIMEOUT, EffectRunner, trust_cache_path};
+use super::runner::{DRAIN_TIMEOUT, EffectRunner};
 use super::state::Delivery;
 use super::theme::Theme;
 use super::view;
@@ -106,6 +107,8 @@ pub struct Setup {
     pub clock: Arc<dyn Clock>,
     /// Where the audit log, the outbox, hand-offs and the cached trust list live.
     pub state_dir: std::path::PathBuf,
+    /// The trust anchor this lane pins: every trust list must be signed by it.
+    pub anchor: TrustAnchor,
 }
 
 /// Everything the loop needs.
@@ -152,9 +155,22 @@ where
         setup.clock.clone(),
         &setup.state_dir,
         &setup.desk.lane.lane.origin(),
+        setup.anchor,
     )?;
     let mut desk = setup.desk;
-    desk.lane.trust = load_trust_cache(&setup.state_dir);
+    match load_trust_cache(&setup.state_dir, &setup.anchor, setup.clock.unix()) {
+        Ok(trust) => desk.lane.trust = trust,
+        // Refused (edited, rolled back, from the future): the officer is told, and codes
+        // wait for the service's list instead of trusting the file.
+        Err(e) => {
+            desk.lane.now = setup.clock.now();
+            crate::console::update::notify(
+                &mut desk.lane,
+                crate::console::state::NoticeText::Plain(e),
+                crate::console::state::NoticeLevel::Error,
+            );
+        }
+    }
     desk.lane.reader.serial = serial_name;
     let console = Console {
         desk,
@@ -176,15 +192,17 @@ where
     result.map_err(|e| format!("the terminal failed: {e}"))
 }
 
-/// Offline from the start, codes are still checked with the last trust list fetched.
-pub fn load_trust_cache(state_dir: &Path) -> Option<crate::domain::trust::TrustList> {
-    match crate::edges::trust_cache::load(&trust_cache_path(state_dir)) {
-        Ok(cached) => cached,
-        Err(e) => {
-            tracing::warn!(error = %e, "no usable cached trust list");
-            None
-        }
-    }
+/// Offline from the start, codes are still checked with the last trust list fetched,
+/// once it has verified against the pinned anchor again.
+pub fn load_trust_cache(
+    state_dir: &Path,
+    anchor: &TrustAnchor,
+    now: i64,
+) -> Result<Option<crate::domain::trust::TrustList>, String> {
+    crate::edges::trust_cache::load(&crate::edges::trust_cache::path_in(state_dir), anchor, now)
+        .inspect_err(|e| {
+            tracing::warn!(error = %e, "the cached trust list is not used");
+        })
 }
 
 /// Fails early, with a sentence, when there is no terminal to draw on.

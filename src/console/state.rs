@@ -208,6 +208,11 @@ pub struct State {
     pub last_health: Option<DateTime<Utc>>,
     pub trust: Option<TrustList>,
     pub trust_in_flight: bool,
+    /// When the trust list was last asked for (by this lane's clock).
+    pub trust_asked: Option<DateTime<Utc>>,
+    /// The presentation to check again when a new trust list arrives (its code named a
+    /// key this lane did not know).
+    pub recheck: Option<u64>,
     pub replay: ReplayCache,
     pub skew_secs: i64,
     pub camera: CameraState,
@@ -251,6 +256,8 @@ impl State {
             last_health: None,
             trust: None,
             trust_in_flight: false,
+            trust_asked: None,
+            recheck: None,
             replay: ReplayCache::with_capacity(100_000),
             skew_secs: crate::domain::credential::DEFAULT_SKEW_SECS,
             camera: CameraState::default(),

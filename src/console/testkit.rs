@@ -77,9 +77,24 @@ impl TestIssuer {
                 valid_until: at + 86_400 * 365,
                 status: KeyStatus::Active,
             }],
-            fetched_at: at - 120,
+            issued_at: at - 120,
+            sequence: 1,
         };
         TestIssuer { kid, key, trust }
+    }
+
+    /// The anchor a test service would sign its trust lists with.
+    pub fn anchor_key(&self) -> SigningKey {
+        SigningKey::from_bytes(&[42u8; 32])
+    }
+
+    pub fn anchor(&self) -> crate::domain::trust::TrustAnchor {
+        crate::domain::trust::TrustAnchor::of(&self.anchor_key())
+    }
+
+    /// This issuer's trust list as a service would send it, signed now.
+    pub fn signed_list(&self) -> crate::domain::trust::SignedTrustList {
+        crate::domain::trust::SignedTrustList::sign(&self.trust, &self.anchor_key())
     }
 
     /// A fresh code for `traveller`, issued at `at`, with a nonce fixed by `seq`.

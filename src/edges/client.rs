@@ -10,12 +10,12 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::api::{
-    CardSummary, DecisionReceipt, DecisionRequest, Health, MintedToken, Problem, TrustListBody,
+    CardSummary, DecisionReceipt, DecisionRequest, Health, MintedToken, Problem, SignedTrustList,
     Verification, VerificationRequest,
 };
 use crate::domain::credential::CardRef;
 use crate::domain::text::sanitize;
-use crate::domain::trust::TrustList;
+use crate::domain::trust::{TrustAnchor, TrustList};
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
 /// JSON answers are small; a photo is the largest thing the service sends.
@@ -70,6 +70,11 @@ pub enum ServiceError {
         "the issuance service at {url} presented a TLS certificate this lane does not trust ({why}). If the service uses a private CA, give it with --ca-cert."
     )]
     UntrustedCertificate { url: String, why: String },
+    #[error("the issuance service at {url} sent a trust list this lane refuses: {error}")]
+    UntrustedList {
+        url: String,
+        error: crate::domain::trust::TrustListError,
+    },
     #[error(
         "the issuance service at {url} did not answer within {seconds:.1} s. It may be overloaded; the lane can work offline meanwhile."
     )]
@@ -108,6 +113,14 @@ impl ServiceError {
             ServiceError::Refused { code, .. } => Some(code),
             _ => None,
         }
+    }
+
+    /// The service could not be reached or did not answer: the lane works offline.
+    pub fn offline(&self) -> bool {
+        matches!(
+            self,
+            ServiceError::Unreachable { .. } | ServiceError::TimedOut { .. }
+        )
     }
 
     /// The problem `code` when the service refused the traveller's code or card (unknown
@@ -239,15 +252,23 @@ impl ServiceClient {
             .await
     }
 
-    /// The trust list, as a domain value stamped with `now`.
-    pub async fn trust_list(&self, now: i64) -> Result<TrustList, ServiceError> {
-        let body: TrustListBody = self
+    /// The trust list, verified against the lane's pinned `anchor` at `now`, with the
+    /// signed form it came in (what a lane caches, to verify again at each load).
+    pub async fn trust_list(
+        &self,
+        anchor: &TrustAnchor,
+        now: i64,
+    ) -> Result<(TrustList, SignedTrustList), ServiceError> {
+        let signed: SignedTrustList = self
             .json(Method::GET, "v1/trust-list", None::<&()>, Idempotent::Yes)
             .await?;
-        body.into_trust_list(now)
-            .map_err(|what| ServiceError::Nonsense {
-                what: sanitize(&what),
-            })
+        match signed.verify(anchor, now) {
+            Ok(list) => Ok((list, signed)),
+            Err(error) => Err(ServiceError::UntrustedList {
+                url: self.base.to_string(),
+                error,
+            }),
+        }
     }
 
     pub async fn verify(
@@ -279,7 +300,7 @@ impl ServiceClient {
 
     pub async fn photo(&self, holder_id: &str) -> Result<Vec<u8>, ServiceError> {
         let path = format!("v1/holders/{}/photo", urlencode(holder_id));
-        self.send(Method::GET, &path, None::<&()>, Idempotent::Yes)
+        self.send(Method::GET, &path, None::<&()>, Idempotent::Yes, None)
             .await
     }
 
@@ -288,10 +309,31 @@ impl ServiceClient {
             .await
     }
 
+    /// A fresh code for `card`, as a phone app gets one: with the holder's secret, or
+    /// without one from a service in demo mode.
     pub async fn mint(&self, card: CardRef) -> Result<MintedToken, ServiceError> {
+        self.mint_as(card, None).await
+    }
+
+    pub async fn mint_as(
+        &self,
+        card: CardRef,
+        holder_secret: Option<&str>,
+    ) -> Result<MintedToken, ServiceError> {
         let path = format!("v1/cards/{card}/tokens");
-        self.json(Method::POST, &path, None::<&()>, Idempotent::No)
-            .await
+        let holder = holder_secret.map(|s| format!("Holder {s}"));
+        let bytes = self
+            .send(
+                Method::POST,
+                &path,
+                None::<&()>,
+                Idempotent::No,
+                holder.as_deref(),
+            )
+            .await?;
+        serde_json::from_slice(&bytes).map_err(|e| ServiceError::Nonsense {
+            what: format!("{path}: {}", sanitize(&e.to_string())),
+        })
     }
 
     async fn json<T: DeserializeOwned, B: Serialize>(
@@ -301,7 +343,7 @@ impl ServiceClient {
         body: Option<&B>,
         idempotent: Idempotent,
     ) -> Result<T, ServiceError> {
-        let bytes = self.send(method, path, body, idempotent).await?;
+        let bytes = self.send(method, path, body, idempotent, None).await?;
         serde_json::from_slice(&bytes).map_err(|e| ServiceError::Nonsense {
             what: format!("{path}: {}", sanitize(&e.to_string())),
         })
@@ -313,6 +355,7 @@ impl ServiceClient {
         path: &str,
         body: Option<&B>,
         idempotent: Idempotent,
+        authorization: Option<&str>,
     ) -> Result<Vec<u8>, ServiceError> {
         let attempts = if idempotent == Idempotent::Yes {
             1 + self.retries
@@ -322,7 +365,10 @@ impl ServiceClient {
         let mut backoff = Duration::from_millis(100);
         let mut attempt = 1;
         loop {
-            match self.send_once(method.clone(), path, body).await {
+            match self
+                .send_once(method.clone(), path, body, authorization)
+                .await
+            {
                 Err(e) if e.transient() && attempt < attempts => {
                     tracing::debug!("retrying {path} after {e}");
                     tokio::time::sleep(backoff).await;
@@ -339,14 +385,17 @@ impl ServiceClient {
         method: Method,
         path: &str,
         body: Option<&B>,
+        authorization: Option<&str>,
     ) -> Result<Vec<u8>, ServiceError> {
         let url = self.base.join(path).map_err(|e| ServiceError::BadUrl {
             url: self.base.to_string(),
             why: e.to_string(),
         })?;
         let mut request = self.http.request(method, url.clone());
-        if let Some(token) = &self.lane_token {
-            request = request.bearer_auth(token);
+        match (authorization, &self.lane_token) {
+            (Some(value), _) => request = request.header(reqwest::header::AUTHORIZATION, value),
+            (None, Some(token)) => request = request.bearer_auth(token),
+            (None, None) => {}
         }
         if let Some(body) = body {
             request = request.json(body);

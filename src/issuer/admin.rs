@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -20,8 +20,9 @@ use crate::domain::holder::CardStatus;
 use crate::domain::text::sanitize;
 
 use super::Issuer;
+use super::auth::{credential, same_secret};
 use super::lifecycle::CardAction;
-use super::routes::{ApiError, ApiResult, check_label, json_body, same_secret};
+use super::routes::{ApiError, ApiResult, check_label, json_body};
 use super::store::{CardChange, CardEvent, ChangeOutcome};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,11 +66,7 @@ pub async fn require_admin(
         )
         .into_response();
     };
-    let presented = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
+    let presented = credential(request.headers(), "Bearer");
     match presented {
         Some(token) if same_secret(token.as_bytes(), expected.as_bytes()) => next.run(request).await,
         Some(_) => ApiError::new(

@@ -22,6 +22,7 @@ pub struct ServeConfig {
     pub listen: Option<String>,
     pub db: Option<String>,
     pub fixtures: Option<PathBuf>,
+    pub demo: Option<bool>,
     pub lane_token: Option<String>,
     pub admin_token: Option<String>,
     pub tls_cert: Option<PathBuf>,

@@ -9,11 +9,14 @@
 //! instance gives the same answer.
 
 pub mod admin;
+pub mod auth;
 pub mod config;
+pub mod keys;
 pub mod lifecycle;
 pub mod load;
 pub mod metrics;
 mod routes;
+mod running;
 pub mod store;
 
 use std::collections::HashMap;
@@ -30,10 +33,11 @@ use crate::domain::clock::Clock;
 use crate::domain::credential::{self, CardRef, Claims, DEFAULT_SKEW_SECS, Kid};
 use crate::domain::documents::Document;
 use crate::domain::holder::{Alert, CardStatus, Crossing, Holder};
-use crate::domain::trust::{KeyStatus, TrustList, TrustedKey};
+use crate::domain::trust::{KeyStatus, SignedTrustList, TrustAnchor, TrustList};
 use crate::fixtures::{self, FixtureError, Traveller};
 
-use store::{Access, IssuerKey, Store};
+pub use running::{RunningIssuer, TlsFiles, spawn};
+use store::{Access, Store};
 pub use store::{DbLocation, StoreError};
 
 pub const DEFAULT_ISSUER_ID: &str = "CN-NIA";
@@ -79,6 +83,10 @@ pub enum IssuerError {
     #[error("the lane token is empty: pass --lane-token with the secret lanes will present")]
     EmptyLaneToken,
     #[error(
+        "a shared lane token (--lane-token) is accepted only in demo mode (--demo): at a real checkpoint each lane has its own, made with `lanedesk issuer lanes add --db DB --checkpoint C --lane L`"
+    )]
+    SharedTokenNeedsDemo,
+    #[error(
         "the admin token is empty or the same as the lane token: give --admin-token a secret of its own, or leave it out to keep the admin API off"
     )]
     BadAdminToken,
@@ -106,7 +114,11 @@ pub enum IssuerError {
 pub struct IssuerOptions {
     pub db: DbLocation,
     pub fixtures: PathBuf,
-    pub lane_token: String,
+    /// One token for every lane: demo mode only.
+    pub lane_token: Option<String>,
+    /// Demo mode: the shared lane token, the card list and minting without a holder
+    /// credential. For the demo, training, tests and the load tool; never at a checkpoint.
+    pub demo: bool,
     /// The credential of the admin API (card lifecycle); without one the API is off.
     pub admin_token: Option<String>,
     pub issuer_id: String,
@@ -118,11 +130,13 @@ pub struct IssuerOptions {
 }
 
 impl IssuerOptions {
+    /// A service in demo mode, with `lane_token` shared by every lane (see [`Self::demo`]).
     pub fn new(db: impl Into<DbLocation>, fixtures: impl Into<PathBuf>, lane_token: &str) -> Self {
         Self {
             db: db.into(),
             fixtures: fixtures.into(),
-            lane_token: lane_token.to_owned(),
+            lane_token: Some(lane_token.to_owned()),
+            demo: true,
             admin_token: None,
             issuer_id: DEFAULT_ISSUER_ID.to_owned(),
             skew_secs: DEFAULT_SKEW_SECS,
@@ -149,13 +163,14 @@ pub struct Issuer {
     store: Arc<dyn Store>,
     db: DbLocation,
     issuer_id: String,
-    lane_token: String,
+    lane_token: Option<String>,
+    demo: bool,
+    lanes: auth::LaneCache,
     admin_token: Option<String>,
     clock: Arc<dyn Clock>,
     skew_secs: i64,
     retain_days: u32,
-    keys: Vec<IssuerKey>,
-    trust: TrustList,
+    keys: keys::Keys,
     records: RwLock<Records>,
     reloaded: std::sync::Mutex<Option<std::time::Instant>>,
     metrics: metrics::Metrics,
@@ -168,11 +183,16 @@ const RELOAD_AT_MOST_EVERY: Duration = Duration::from_secs(5);
 impl Issuer {
     /// Opens (creating, migrating and seeding on first start) the service's database.
     pub async fn open(options: &IssuerOptions, clock: Arc<dyn Clock>) -> Result<Self, IssuerError> {
-        if options.lane_token.trim().is_empty() {
-            return Err(IssuerError::EmptyLaneToken);
+        if let Some(shared) = &options.lane_token {
+            if shared.trim().is_empty() {
+                return Err(IssuerError::EmptyLaneToken);
+            }
+            if !options.demo {
+                return Err(IssuerError::SharedTokenNeedsDemo);
+            }
         }
         if let Some(admin) = &options.admin_token {
-            if admin.trim().is_empty() || admin == &options.lane_token {
+            if admin.trim().is_empty() || options.lane_token.as_ref() == Some(admin) {
                 return Err(IssuerError::BadAdminToken);
             }
         }
@@ -184,9 +204,10 @@ impl Issuer {
             store
                 .seed(&options.issuer_id, now.timestamp(), &travellers)
                 .await?;
-            let keys = store.keys().await?;
+            let anchor = store.anchor().await?;
+            let keys = keys::KeySet::read(&*store, now.timestamp()).await?;
             let records = load_records(&*store).await?;
-            Ok::<_, StoreError>((keys, records))
+            Ok::<_, StoreError>((keys::Keys::new(anchor, keys), records))
         };
         let (keys, records) = match opened.await {
             Ok(v) => v,
@@ -195,37 +216,24 @@ impl Issuer {
                 return Err(e.into());
             }
         };
-        let trust = TrustList {
-            keys: keys
-                .iter()
-                .map(|k| TrustedKey {
-                    kid: k.kid,
-                    issuer: k.issuer.clone(),
-                    key: k.signing.verifying_key(),
-                    valid_from: k.valid_from,
-                    valid_until: k.valid_until,
-                    status: k.status,
-                })
-                .collect(),
-            fetched_at: now.timestamp(),
-        };
         let issuer = Self {
             store,
             db: options.db.clone(),
             issuer_id: options.issuer_id.clone(),
             lane_token: options.lane_token.clone(),
+            demo: options.demo,
+            lanes: auth::LaneCache::default(),
             admin_token: options.admin_token.clone(),
             clock,
             skew_secs: options.skew_secs,
             retain_days: options.retain_days,
             keys,
-            trust,
             records: RwLock::new(records),
             reloaded: std::sync::Mutex::new(None),
             metrics: metrics::Metrics::new(),
             stopping: AtomicBool::new(false),
         };
-        if issuer.active_key().is_none() {
+        if issuer.keys.current().active(issuer.clock.unix()).is_none() {
             issuer.store.close().await;
             return Err(IssuerError::NoActiveKey);
         }
@@ -250,28 +258,36 @@ impl Issuer {
         &self.metrics
     }
 
-    pub fn trust_list(&self) -> &TrustList {
-        &self.trust
+    /// The keys lanes trust now (issued now), as this instance last read them.
+    pub fn trust_list(&self) -> TrustList {
+        let mut list = self.keys.current().trust.clone();
+        list.issued_at = self.clock.unix();
+        list
+    }
+
+    /// The trust anchor's public key: what every lane pins.
+    pub fn anchor(&self) -> TrustAnchor {
+        self.keys.anchor()
+    }
+
+    /// The trust list signed by the anchor now, as `GET /v1/trust-list` serves it.
+    pub fn signed_trust_list(&self) -> SignedTrustList {
+        self.keys.signed_list(self.clock.unix())
+    }
+
+    /// Reads the keys again if another process rotated them.
+    pub async fn refresh_keys(&self) -> Result<bool, StoreError> {
+        self.keys.refresh(&*self.store, self.clock.unix()).await
     }
 
     pub fn retain_days(&self) -> u32 {
         self.retain_days
     }
 
-    fn active_key(&self) -> Option<&IssuerKey> {
-        let now = self.clock.unix();
-        self.keys
-            .iter()
-            .find(|k| k.status == KeyStatus::Active && k.valid_from <= now && now <= k.valid_until)
-    }
-
     /// A signing key in the given state, for tests and training that need codes a phone
     /// app would no longer receive (signed by the retired key).
     pub fn key_with_status(&self, status: KeyStatus) -> Option<(Kid, ed25519_dalek::SigningKey)> {
-        self.keys
-            .iter()
-            .find(|k| k.status == status)
-            .map(|k| (k.kid, k.signing.clone()))
+        self.keys.current().with_status(status)
     }
 
     fn records(&self) -> std::sync::RwLockReadGuard<'_, Records> {
@@ -332,7 +348,8 @@ impl Issuer {
     /// A fresh code for `card`, as the phone app would receive it. `None` for unknown cards.
     pub fn mint(&self, card: CardRef) -> Option<MintedToken> {
         self.records().by_card.get(&card)?;
-        let key = self.active_key()?;
+        let keys = self.keys.current();
+        let key = keys.active(self.clock.unix())?;
         let claims = Claims::fresh(&self.issuer_id, card, self.clock.unix());
         let qr = credential::mint(&claims, key.kid, &key.signing);
         Some(MintedToken {
@@ -374,112 +391,4 @@ async fn load_records(store: &dyn Store) -> Result<Records, StoreError> {
         records.by_card.insert(record.card, Arc::new(record));
     }
     Ok(records)
-}
-
-/// Where the service's TLS certificate and key are.
-#[derive(Debug, Clone)]
-pub struct TlsFiles {
-    pub cert: PathBuf,
-    pub key: PathBuf,
-}
-
-/// A service listening in the background, with its retention pruner. Dropping it leaves
-/// the server running until the runtime ends; call [`RunningIssuer::shutdown`] to stop it.
-pub struct RunningIssuer {
-    pub addr: SocketAddr,
-    /// `http://127.0.0.1:PORT` or `https://localhost:PORT`.
-    pub url: String,
-    issuer: Arc<Issuer>,
-    handle: axum_server::Handle<SocketAddr>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
-    pruner: tokio::task::JoinHandle<()>,
-}
-
-impl RunningIssuer {
-    /// Stops quickly (tests, the demo): requests in flight get a second to finish.
-    pub async fn shutdown(self) {
-        self.shutdown_within(Duration::from_secs(1)).await;
-    }
-
-    /// Stops taking connections, lets requests in flight finish (up to `grace`), then
-    /// commits what the database has queued and lets it go. Readiness fails from the
-    /// start, so a load balancer stops sending new work.
-    pub async fn shutdown_within(self, grace: Duration) {
-        self.issuer.stopping.store(true, Ordering::Relaxed);
-        self.handle.graceful_shutdown(Some(grace));
-        let _ = self.task.await;
-        self.pruner.abort();
-        self.issuer.close().await;
-    }
-
-    /// Runs until the server stops by itself (it only does on error).
-    pub async fn wait(&mut self) -> std::io::Result<()> {
-        match (&mut self.task).await {
-            Ok(result) => result,
-            Err(e) => Err(std::io::Error::other(e)),
-        }
-    }
-}
-
-/// Binds `listen` and serves the API there, over TLS when `tls` is given.
-pub async fn spawn(
-    issuer: Arc<Issuer>,
-    listen: SocketAddr,
-    tls: Option<&TlsFiles>,
-) -> Result<RunningIssuer, IssuerError> {
-    let bind_err = |source| IssuerError::Bind {
-        addr: listen,
-        source,
-    };
-    let listener = std::net::TcpListener::bind(listen).map_err(bind_err)?;
-    listener.set_nonblocking(true).map_err(bind_err)?;
-    let addr = listener.local_addr().map_err(bind_err)?;
-    let app = routes::router(issuer.clone()).into_make_service();
-    let handle = axum_server::Handle::new();
-    let (url, task) = match tls {
-        Some(files) => {
-            let config =
-                axum_server::tls_rustls::RustlsConfig::from_pem_file(&files.cert, &files.key)
-                    .await
-                    .map_err(|source| IssuerError::Tls {
-                        cert: files.cert.clone(),
-                        key: files.key.clone(),
-                        source,
-                    })?;
-            let server = axum_server::from_tcp_rustls(listener, config)
-                .map_err(bind_err)?
-                .handle(handle.clone());
-            // Certificates name hosts, and test certificates name localhost.
-            let host = if addr.ip().is_loopback() {
-                "localhost".to_owned()
-            } else {
-                addr.ip().to_string()
-            };
-            (
-                format!("https://{host}:{}", addr.port()),
-                tokio::spawn(server.serve(app)),
-            )
-        }
-        None => {
-            let server = axum_server::from_tcp(listener)
-                .map_err(bind_err)?
-                .handle(handle.clone());
-            (format!("http://{addr}"), tokio::spawn(server.serve(app)))
-        }
-    };
-    let pruner = lifecycle::spawn_pruner(
-        issuer.store.clone(),
-        issuer.clock.clone(),
-        issuer.retain_days,
-        PRUNE_EVERY,
-        issuer.metrics.clone(),
-    );
-    Ok(RunningIssuer {
-        addr,
-        url,
-        issuer,
-        handle,
-        task,
-        pruner,
-    })
 }

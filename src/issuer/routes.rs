@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::{DefaultBodyLimit, Extension, MatchedPath, Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -14,21 +14,23 @@ use axum::{Json, Router};
 
 use crate::api::{
     CardInfo, DecisionReceipt, DecisionRequest, Health, PROBLEM_CONTENT_TYPE, Problem, Readiness,
-    TokenInfo, TrustKeyBody, TrustListBody, Verification, VerificationRequest,
+    SignedTrustList, TokenInfo, Verification, VerificationRequest,
 };
 use crate::domain::checkpoint::{Checkpoint, Direction};
 use crate::domain::credential::{self, CardRef, CredentialError};
 use crate::domain::decision::DecisionKind;
 use crate::domain::text::sanitize;
+use crate::domain::trust::TrustList;
 
 use super::Issuer;
 use super::admin;
+use super::auth::{self, Caller};
 use super::store::{DecisionOutcome, NewDecision, NewVerification, TripUse, apply_state};
 
 /// Requests are small JSON documents; anything larger is refused before parsing.
 const BODY_LIMIT: usize = 16 * 1024;
 
-pub struct ApiError(Problem);
+pub struct ApiError(pub(crate) Problem);
 
 impl ApiError {
     pub(super) fn new(
@@ -96,7 +98,10 @@ pub fn router(issuer: Arc<Issuer>) -> Router {
         .route("/v1/verifications", post(verify))
         .route("/v1/holders/{id}/photo", get(photo))
         .route("/v1/decisions", post(decide))
-        .route_layer(middleware::from_fn_with_state(issuer.clone(), require_lane));
+        .route_layer(middleware::from_fn_with_state(
+            issuer.clone(),
+            auth::require_lane,
+        ));
     let admin_only = Router::new()
         .route("/v1/admin/cards/{card}", get(admin::card))
         .route("/v1/admin/cards/{card}/status", post(admin::change_status))
@@ -154,38 +159,6 @@ async fn method_not_allowed() -> ApiError {
         "Method not allowed",
         "This path does not accept that method.",
     )
-}
-
-/// Constant-time comparison, so a token cannot be guessed byte by byte from timing.
-pub(super) fn same_secret(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-async fn require_lane(State(issuer): State<Arc<Issuer>>, request: Request, next: Next) -> Response {
-    let presented = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    match presented {
-        Some(token) if same_secret(token.as_bytes(), issuer.lane_token.as_bytes()) => {
-            next.run(request).await
-        }
-        Some(_) => ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "lane-token-refused",
-            "Lane token refused",
-            "The lane token is not valid for this service.",
-        )
-        .into_response(),
-        None => ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "lane-token-missing",
-            "Lane token missing",
-            "Send the lane token as 'Authorization: Bearer TOKEN'.",
-        )
-        .into_response(),
-    }
 }
 
 pub(super) fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
@@ -262,16 +235,11 @@ async fn metrics(State(issuer): State<Arc<Issuer>>) -> Response {
         .into_response()
 }
 
-async fn trust_list(State(issuer): State<Arc<Issuer>>) -> Json<TrustListBody> {
-    Json(TrustListBody {
-        issued_at: issuer.clock.now(),
-        keys: issuer
-            .trust
-            .keys
-            .iter()
-            .map(TrustKeyBody::from_key)
-            .collect(),
-    })
+/// The trust list, signed by the anchor now. Keys rotated by another process since the
+/// last look are read first, so a lane asking right after a rotation gets the new list.
+async fn trust_list(State(issuer): State<Arc<Issuer>>) -> ApiResult<Json<SignedTrustList>> {
+    issuer.refresh_keys().await.map_err(ApiError::store)?;
+    Ok(Json(issuer.signed_trust_list()))
 }
 
 fn token_problem(e: &CredentialError) -> ApiError {
@@ -285,21 +253,32 @@ fn token_problem(e: &CredentialError) -> ApiError {
 
 async fn verify(
     State(issuer): State<Arc<Issuer>>,
+    Extension(caller): Extension<Caller>,
     body: Result<Json<VerificationRequest>, JsonRejection>,
 ) -> ApiResult<Json<Verification>> {
     let request = json_body(body)?;
     let checkpoint = known_checkpoint(&request.checkpoint)?;
     check_label(&request.lane, "lane", 32)?;
     check_label(&request.officer, "officer", 64)?;
+    caller.may_act_for(checkpoint.slug, &request.lane)?;
     let now = issuer.clock.now();
-    let code = credential::verify(
-        &request.token,
-        &issuer.trust,
-        now.timestamp(),
-        issuer.skew_secs,
-        None,
-    )
-    .map_err(|e| {
+    let check = |trust: &TrustList| {
+        credential::verify(
+            &request.token,
+            trust,
+            now.timestamp(),
+            issuer.skew_secs,
+            None,
+        )
+    };
+    let mut checked = check(&issuer.keys.current().trust);
+    // A key this instance has not read yet may be one rotated in by another process.
+    if matches!(checked, Err(CredentialError::UnknownKey { .. }))
+        && issuer.refresh_keys().await.unwrap_or(false)
+    {
+        checked = check(&issuer.keys.current().trust);
+    }
+    let code = checked.map_err(|e| {
         issuer.metrics.verification("refused", e.code());
         token_problem(&e)
     })?;
@@ -385,6 +364,7 @@ async fn photo(State(issuer): State<Arc<Issuer>>, Path(id): Path<String>) -> Api
 
 async fn decide(
     State(issuer): State<Arc<Issuer>>,
+    Extension(caller): Extension<Caller>,
     body: Result<Json<DecisionRequest>, JsonRejection>,
 ) -> ApiResult<Response> {
     let decision = json_body(body)?;
@@ -404,6 +384,7 @@ async fn decide(
     let checkpoint = known_checkpoint(&decision.checkpoint)?;
     check_label(&decision.lane, "lane", 32)?;
     check_label(&decision.officer, "officer", 64)?;
+    caller.may_act_for(checkpoint.slug, &decision.lane)?;
     if issuer
         .find_record(&decision.card)
         .await
@@ -468,15 +449,23 @@ async fn decide(
     }
 }
 
+/// Demo mode only: the demo's phone picks travellers from it.
 async fn cards(State(issuer): State<Arc<Issuer>>) -> ApiResult<Json<Vec<crate::api::CardSummary>>> {
+    auth::demo_only(&issuer)?;
     // From the database, so a card revoked a moment ago shows as revoked.
     Ok(Json(issuer.store.cards().await.map_err(ApiError::store)?))
 }
 
-async fn mint(State(issuer): State<Arc<Issuer>>, Path(card): Path<String>) -> ApiResult<Response> {
+/// A fresh code for the card's holder: outside demo mode, only with the holder secret.
+async fn mint(
+    State(issuer): State<Arc<Issuer>>,
+    headers: HeaderMap,
+    Path(card): Path<String>,
+) -> ApiResult<Response> {
     let card: CardRef = card.parse().map_err(|e: String| {
         ApiError::new(StatusCode::BAD_REQUEST, "bad-card", "Bad card reference", e)
     })?;
+    auth::check_holder(&issuer, &headers, card).await?;
     let token = issuer.mint(card).ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
@@ -486,16 +475,4 @@ async fn mint(State(issuer): State<Arc<Issuer>>, Path(card): Path<String>) -> Ap
         )
     })?;
     Ok((StatusCode::CREATED, Json(token)).into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::same_secret;
-
-    #[test]
-    fn secrets_compare_by_content_and_length() {
-        assert!(same_secret(b"lane-7", b"lane-7"));
-        assert!(!same_secret(b"lane-7", b"lane-8"));
-        assert!(!same_secret(b"lane-7", b"lane-77"));
-    }
 }

@@ -9,6 +9,8 @@ use std::process::{Child, Command, Stdio};
 pub struct Served {
     child: Child,
     pub url: String,
+    /// The trust anchor it signs its trust list with (`ed25519:…`).
+    pub anchor: String,
     /// The service's SQLite file (or PostgreSQL URL), for tests that look at what it stored.
     pub db: std::path::PathBuf,
     /// What it wrote to stderr after its address line.
@@ -71,6 +73,7 @@ pub fn serve_with_env(
             "serve",
             "--listen",
             "127.0.0.1:0",
+            "--demo",
             "--lane-token",
             lane_token,
         ])
@@ -103,6 +106,16 @@ pub fn serve_with_env(
                 said.join("\n")
             )
         });
+    // The next line names the trust anchor lanes pin.
+    let anchor = lines
+        .by_ref()
+        .find_map(|line| {
+            line.split("trust anchor ")
+                .nth(1)
+                .and_then(|rest| rest.split_whitespace().next())
+                .map(str::to_owned)
+        })
+        .expect("the service names its trust anchor");
     // Keep reading what it says, so a full pipe never blocks it; tests may look at it.
     let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let sink = log.clone();
@@ -114,6 +127,7 @@ pub fn serve_with_env(
     Served {
         child,
         url,
+        anchor,
         db: std::path::PathBuf::from(db_arg),
         log,
         _dir: dir,

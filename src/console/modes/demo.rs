@@ -131,7 +131,7 @@ pub async fn perform(world: &World, effect: DemoEffect, now: i64) -> Option<Msg>
                 .await
                 .map_err(|e| crate::console::msg::Failure::from_service(&e)),
         },
-        DemoEffect::Present { card, who } => match world.app.mint(card).await {
+        DemoEffect::Present { card, who } => match world.mint(card).await {
             Ok(token) => {
                 world.show(&token.qr);
                 DemoMsg::Shown {

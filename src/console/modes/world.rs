@@ -2,13 +2,14 @@
 //! service as the traveller's phone app reaches it, and what a forger knows. Training adds
 //! its fault switches.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::OnceCell;
 
-use crate::api::CardSummary;
+use crate::api::{CardSummary, MintedToken};
 use crate::domain::credential::CardRef;
 use crate::domain::forgery::Forgery;
 use crate::domain::trust::TrustList;
@@ -37,6 +38,9 @@ pub struct World {
     pub reader: Option<PseudoReader>,
     /// The service's cards, asked for once.
     cards: OnceCell<Vec<CardSummary>>,
+    /// The holders' secrets the phone presents to get a code (the fixtures' travellers,
+    /// enrolled when the in-process service started).
+    holders: HashMap<CardRef, String>,
 }
 
 impl World {
@@ -49,7 +53,20 @@ impl World {
             switchboard: None,
             reader: None,
             cards: OnceCell::new(),
+            holders: HashMap::new(),
         }
+    }
+
+    pub fn with_holders(mut self, holders: HashMap<CardRef, String>) -> World {
+        self.holders = holders;
+        self
+    }
+
+    /// A fresh code for `card`, as the holder's phone app gets one: with the holder's
+    /// secret when the phone knows it.
+    pub async fn mint(&self, card: CardRef) -> Result<MintedToken, ServiceError> {
+        let secret = self.holders.get(&card).map(String::as_str);
+        self.app.mint_as(card, secret).await
     }
 
     pub fn with_phone(mut self, phone: Phone) -> World {

@@ -124,7 +124,7 @@ fn status_spans(state: &State, theme: &Theme, lang: Lang, short: bool) -> Vec<Sp
         Some(t) => format!(
             "{} {}",
             trust_label.get(lang),
-            lang.ago(state.now.timestamp() - t.fetched_at)
+            lang.ago(state.now.timestamp() - t.issued_at)
         ),
         None => format!("{} {}", trust_label.get(lang), L::TrustNone.get(lang)),
     };

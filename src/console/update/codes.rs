@@ -6,6 +6,7 @@ use crate::api::VerificationRequest;
 use crate::domain::assess::{self, Offline};
 use crate::domain::checks::{CodeFacts, LaneContext, ServiceFacts};
 use crate::domain::clock::local_date;
+use crate::domain::credential::CredentialError;
 use crate::edges::scanner::live::FrameReport;
 
 use super::notify;
@@ -68,6 +69,12 @@ pub fn begin(state: &mut State, text: String) -> Vec<Effect> {
         None => assess::verify_offline(&text, trust, now, skew, replay),
     };
     let refused = matches!(facts, CodeFacts::Refused(_));
+    // A key this lane has not heard of may be one the service rotated in since the last
+    // trust list: ask for the list now, and check the code again when it comes.
+    let unknown_key = matches!(
+        facts,
+        CodeFacts::Refused(CredentialError::UnknownKey { .. })
+    ) && !matches!(state.service, ServiceState::Offline { .. });
     state.current = Some(Presentation {
         request,
         code: text.clone(),
@@ -91,6 +98,14 @@ pub fn begin(state: &mut State, text: String) -> Vec<Effect> {
         lookup_latency: None,
     });
     recompute(state);
+    if unknown_key {
+        state.recheck = Some(request);
+        if !state.trust_in_flight {
+            state.trust_in_flight = true;
+            state.trust_asked = Some(state.now);
+            return vec![Effect::FetchTrustList];
+        }
+    }
     if refused {
         // A forged or stale code is refused here; the service is not told about it.
         return vec![];
@@ -126,6 +141,26 @@ fn verify(state: &State, request: u64, token: String) -> Effect {
     }
 }
 
+/// After a new trust list: the traveller whose code named an unknown key, still on screen
+/// and undecided, is checked again with it (and sent to the service if it now verifies).
+pub(super) fn recheck(state: &mut State) -> Vec<Effect> {
+    let Some(request) = state.recheck.take() else {
+        return vec![];
+    };
+    let again = state
+        .current
+        .as_ref()
+        .filter(|p| p.request == request && p.decision.is_none())
+        .map(|p| p.code.clone());
+    match again {
+        Some(code) => {
+            state.current = None;
+            begin(state, code)
+        }
+        None => vec![],
+    }
+}
+
 /// Recomputes the current traveller's checks from what is known.
 pub fn recompute(state: &mut State) {
     let lane = LaneContext {
@@ -134,7 +169,7 @@ pub fn recompute(state: &mut State) {
         trust_age_secs: state
             .trust
             .as_ref()
-            .map(|t| state.now.timestamp() - t.fetched_at),
+            .map(|t| state.now.timestamp() - t.issued_at),
     };
     let today = local_date(state.now);
     if let Some(p) = state.current.as_mut() {

@@ -38,6 +38,7 @@ const NOTICE_FOR: chrono::TimeDelta = chrono::TimeDelta::seconds(6);
 pub fn start(state: &mut State) -> Vec<Effect> {
     state.health_in_flight = true;
     state.trust_in_flight = true;
+    state.trust_asked = Some(state.now);
     vec![Effect::CheckHealth, Effect::FetchTrustList]
 }
 

@@ -18,13 +18,15 @@ pub(super) fn on_health(state: &mut State, result: Result<Duration, Failure>) ->
     match result {
         Ok(latency) => {
             state.service = ServiceState::Online { latency };
-            let now = state.now.timestamp();
-            let stale = state
-                .trust
-                .as_ref()
-                .is_none_or(|t| now - t.fetched_at > TRUST_EVERY.num_seconds());
-            if stale && !state.trust_in_flight {
+            // Asked again every TRUST_EVERY, timed by this lane's clock: the list's own
+            // issue time is the service's, and a clock apart would ask at every health.
+            let due = state.trust.is_none()
+                || state
+                    .trust_asked
+                    .is_none_or(|at| state.now - at > TRUST_EVERY);
+            if due && !state.trust_in_flight {
                 state.trust_in_flight = true;
+                state.trust_asked = Some(state.now);
                 return vec![Effect::FetchTrustList];
             }
         }
@@ -36,7 +38,16 @@ pub(super) fn on_health(state: &mut State, result: Result<Duration, Failure>) ->
 pub(super) fn on_trust_list(state: &mut State, result: Result<TrustList, Failure>) -> Vec<Effect> {
     state.trust_in_flight = false;
     match result {
-        Ok(trust) => state.trust = Some(trust),
+        // The runner refused a rollback against the list on disk; this refuses one
+        // against the list in memory too.
+        Ok(trust) => match trust.replaces(state.trust.as_ref()) {
+            Ok(true) => {
+                state.trust = Some(trust);
+                return super::codes::recheck(state);
+            }
+            Ok(false) => {}
+            Err(e) => notify(state, NoticeText::Plain(e.to_string()), NoticeLevel::Error),
+        },
         Err(f) if f.offline => go_offline(state, &f.message),
         Err(f) => notify(state, NoticeText::Plain(f.message), NoticeLevel::Error),
     }

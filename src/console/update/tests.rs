@@ -307,7 +307,7 @@ fn the_start_asks_for_health_and_the_trust_list_and_a_stale_list_is_refreshed() 
         super::start(&mut state),
         vec![Effect::CheckHealth, Effect::FetchTrustList]
     );
-    state.trust.as_mut().unwrap().fetched_at -= TRUST_EVERY.num_seconds() + 1;
+    state.trust_asked = Some(state.now - TRUST_EVERY - chrono::TimeDelta::seconds(1));
     let effects = send(
         &mut state,
         Msg::HealthChecked {

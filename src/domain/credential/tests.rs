@@ -24,7 +24,8 @@ fn trusted(kid: Kid, signing: &SigningKey, status: KeyStatus) -> TrustedKey {
 fn trust_with(keys: Vec<TrustedKey>) -> TrustList {
     TrustList {
         keys,
-        fetched_at: NOW,
+        issued_at: NOW,
+        sequence: 1,
     }
 }
 

@@ -11,6 +11,7 @@
 //! same version number in both), add the methods here, implement them in both, and add a
 //! case to `tests/service_store.rs`, which runs every store test against both back ends.
 
+pub mod credentials;
 pub mod postgres;
 pub mod sqlite;
 
@@ -150,6 +151,8 @@ impl StoreError {
     }
 }
 
+pub use credentials::{LaneCredential, Rotation};
+
 pub struct IssuerKey {
     pub kid: Kid,
     pub issuer: String,
@@ -284,6 +287,38 @@ pub trait Store: Send + Sync {
     ) -> Result<(), StoreError>;
 
     async fn keys(&self) -> Result<Vec<IssuerKey>, StoreError>;
+
+    /// The trust anchor's key, made by `seed` and kept apart from the signing keys.
+    async fn anchor(&self) -> Result<SigningKey, StoreError>;
+
+    /// The trust list's number: it grows whenever the signing keys change.
+    async fn trust_sequence(&self) -> Result<u64, StoreError>;
+
+    /// Adds a new active signing key, retires the active ones and raises the trust
+    /// list's sequence, in one transaction.
+    async fn rotate_keys(&self, issuer: &str, now: i64) -> Result<Rotation, StoreError>;
+
+    /// Stores a lane's credential (the token's hash) for `checkpoint` and `lane`.
+    async fn add_lane(
+        &self,
+        token_hash: [u8; 32],
+        credential: &LaneCredential,
+    ) -> Result<(), StoreError>;
+
+    /// Revokes every credential of `checkpoint` / `lane`; returns how many.
+    async fn revoke_lane(&self, checkpoint: &str, lane: &str, now: i64) -> Result<u64, StoreError>;
+
+    async fn lanes(&self) -> Result<Vec<LaneCredential>, StoreError>;
+
+    /// The credential a token's hash belongs to, revoked or not.
+    async fn lane_for(&self, token_hash: [u8; 32]) -> Result<Option<LaneCredential>, StoreError>;
+
+    /// Gives `card` a new holder secret (its hash); false for an unknown card.
+    async fn set_holder_secret(&self, card: CardRef, hash: [u8; 32]) -> Result<bool, StoreError>;
+
+    /// The hash of `card`'s holder secret: `Ok(None)` for an unknown card or one never
+    /// enrolled (no secret yet, so no code can be minted for it).
+    async fn holder_secret(&self, card: CardRef) -> Result<Option<[u8; 32]>, StoreError>;
 
     /// Every traveller as the database has it now, with the portrait.
     async fn travellers(&self) -> Result<Vec<(TravellerRecord, Vec<u8>)>, StoreError>;

@@ -78,7 +78,7 @@ impl Switchboard {
     /// A trust list as the lane receives it: in a stale-trust-list drill, a day and more old.
     pub fn age_trust_list(&self, trust: &mut TrustList) {
         if self.stale.load(Ordering::SeqCst) {
-            trust.fetched_at = self.lane_clock.unix() - STALE_AGE_SECS;
+            trust.issued_at = self.lane_clock.unix() - STALE_AGE_SECS;
         }
     }
 }

@@ -114,7 +114,7 @@ impl Training {
         if self.faults.stale && !was_stale {
             // The list on hand now looks a day and more old; refreshing it does not help.
             if let Some(trust) = lane.trust.as_mut() {
-                trust.fetched_at = lane.now.timestamp() - STALE_AGE_SECS;
+                trust.issued_at = lane.now.timestamp() - STALE_AGE_SECS;
             }
         }
         self.on_screen = Some((step.number, lane.now));

@@ -111,7 +111,7 @@ async fn code_of(world: &World, present: Present, now: i64) -> Result<String, St
     match present {
         Present::Traveller(who) => {
             let card = card_of(&who).await?;
-            let token = world.app.mint(card).await.map_err(|e| e.to_string())?;
+            let token = world.mint(card).await.map_err(|e| e.to_string())?;
             Ok(token.qr)
         }
         Present::Forged(who) => Ok(world.forgery.code(card_of(&who).await?, now)),

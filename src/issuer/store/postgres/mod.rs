@@ -21,6 +21,7 @@ mod schema;
 #[cfg(test)]
 mod tests;
 mod travellers;
+mod trust;
 mod writes;
 
 use std::time::Duration;
@@ -36,8 +37,10 @@ use crate::issuer::TravellerRecord;
 
 use super::{
     Access, CardChange, CardEvent, CardState, ChangeOutcome, DecisionOutcome, IssuerKey,
-    NewDecision, NewVerification, PoolStats, Recorded, Store, StoreError, count_sql, from_json,
+    LaneCredential, NewDecision, NewVerification, PoolStats, Recorded, Rotation, Store, StoreError,
+    count_sql, from_json,
 };
+use ed25519_dalek::SigningKey;
 
 pub use schema::{MIGRATIONS, redact};
 use schema::{blocking, config, pg_err, pool_err};
@@ -113,6 +116,42 @@ impl Store for PgStore {
 
     async fn keys(&self) -> Result<Vec<IssuerKey>, StoreError> {
         travellers::keys(self).await
+    }
+
+    async fn anchor(&self) -> Result<SigningKey, StoreError> {
+        trust::anchor(self, Utc::now().timestamp()).await
+    }
+
+    async fn trust_sequence(&self) -> Result<u64, StoreError> {
+        trust::sequence(self).await
+    }
+
+    async fn rotate_keys(&self, issuer: &str, now: i64) -> Result<Rotation, StoreError> {
+        trust::rotate(self, issuer, now).await
+    }
+
+    async fn add_lane(&self, hash: [u8; 32], lane: &LaneCredential) -> Result<(), StoreError> {
+        trust::add_lane(self, hash, lane).await
+    }
+
+    async fn revoke_lane(&self, checkpoint: &str, lane: &str, now: i64) -> Result<u64, StoreError> {
+        trust::revoke_lane(self, checkpoint, lane, now).await
+    }
+
+    async fn lanes(&self) -> Result<Vec<LaneCredential>, StoreError> {
+        trust::lanes(self).await
+    }
+
+    async fn lane_for(&self, hash: [u8; 32]) -> Result<Option<LaneCredential>, StoreError> {
+        trust::lane_for(self, hash).await
+    }
+
+    async fn set_holder_secret(&self, card: CardRef, hash: [u8; 32]) -> Result<bool, StoreError> {
+        trust::set_holder_secret(self, card, hash).await
+    }
+
+    async fn holder_secret(&self, card: CardRef) -> Result<Option<[u8; 32]>, StoreError> {
+        trust::holder_secret(self, card).await
     }
 
     async fn travellers(&self) -> Result<Vec<(TravellerRecord, Vec<u8>)>, StoreError> {

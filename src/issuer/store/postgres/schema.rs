@@ -13,10 +13,11 @@ use super::{MIGRATION_LOCK, PgStore};
 /// Versioned migrations, numbered as SQLite's: PostgreSQL starts at version 2, the first
 /// schema with the card lifecycle (SQLite's version 1 is the single-file schema from
 /// before versions were recorded).
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    2,
-    "cards, documents, endorsements, first presentations, card events",
-    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        2,
+        "cards, documents, endorsements, first presentations, card events",
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
      CREATE TABLE keys (
          kid BYTEA PRIMARY KEY, issuer TEXT NOT NULL, secret BYTEA NOT NULL,
          valid_from BIGINT NOT NULL, valid_until BIGINT NOT NULL, status TEXT NOT NULL);
@@ -60,7 +61,13 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
      CREATE TABLE decisions (
          decision_id TEXT PRIMARY KEY, body TEXT NOT NULL, received_at BIGINT NOT NULL,
          trip TEXT);",
-)];
+    ),
+    (
+        3,
+        "trust anchor, trust list number, lane credentials, holder secrets",
+        super::trust::V3,
+    ),
+];
 
 /// The URL with its password replaced, for messages and logs.
 pub fn redact(url: &str) -> String {

@@ -18,6 +18,7 @@
 
 mod schema;
 mod travellers;
+mod trust;
 mod writer;
 mod writes;
 
@@ -39,8 +40,8 @@ use crate::issuer::TravellerRecord;
 
 use super::{
     Access, CardChange, CardEvent, CardState, ChangeOutcome, DecisionOutcome, IssuerKey,
-    NewDecision, NewVerification, PoolStats, Recorded, Store, StoreError, count_sql, decision_body,
-    from_json, from_word, millis,
+    LaneCredential, NewDecision, NewVerification, PoolStats, Recorded, Rotation, Store, StoreError,
+    count_sql, decision_body, from_json, from_word, millis,
 };
 
 pub use schema::{MIGRATIONS, Migration, lock_path};
@@ -199,6 +200,52 @@ impl Store for SqliteStore {
             Ok(keys)
         })
         .await
+    }
+
+    async fn anchor(&self) -> Result<SigningKey, StoreError> {
+        let now = Utc::now().timestamp();
+        self.write(true, move |c| trust::anchor(c, now)).await
+    }
+
+    async fn trust_sequence(&self) -> Result<u64, StoreError> {
+        self.read(trust::sequence).await
+    }
+
+    async fn rotate_keys(&self, issuer: &str, now: i64) -> Result<Rotation, StoreError> {
+        let issuer = issuer.to_owned();
+        self.write(true, move |c| trust::rotate(c, &issuer, now))
+            .await
+    }
+
+    async fn add_lane(&self, hash: [u8; 32], lane: &LaneCredential) -> Result<(), StoreError> {
+        let lane = lane.clone();
+        self.write(true, move |c| trust::add_lane(c, hash, &lane))
+            .await
+    }
+
+    async fn revoke_lane(&self, checkpoint: &str, lane: &str, now: i64) -> Result<u64, StoreError> {
+        let (checkpoint, lane) = (checkpoint.to_owned(), lane.to_owned());
+        self.write(true, move |c| {
+            trust::revoke_lane(c, &checkpoint, &lane, now)
+        })
+        .await
+    }
+
+    async fn lanes(&self) -> Result<Vec<LaneCredential>, StoreError> {
+        self.read(trust::lanes).await
+    }
+
+    async fn lane_for(&self, hash: [u8; 32]) -> Result<Option<LaneCredential>, StoreError> {
+        self.read(move |c| trust::lane_for(c, hash)).await
+    }
+
+    async fn set_holder_secret(&self, card: CardRef, hash: [u8; 32]) -> Result<bool, StoreError> {
+        self.write(true, move |c| trust::set_holder_secret(c, card, hash))
+            .await
+    }
+
+    async fn holder_secret(&self, card: CardRef) -> Result<Option<[u8; 32]>, StoreError> {
+        self.read(move |c| trust::holder_secret(c, card)).await
     }
 
     async fn travellers(&self) -> Result<Vec<(TravellerRecord, Vec<u8>)>, StoreError> {

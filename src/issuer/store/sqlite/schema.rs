@@ -26,6 +26,11 @@ pub const MIGRATIONS: &[(i64, &str, Migration)] = &[
         "cards, documents, endorsements, first presentations, card events",
         v2,
     ),
+    (
+        3,
+        "trust anchor, trust list number, lane credentials, holder secrets",
+        super::trust::v3,
+    ),
 ];
 
 fn v1(c: &Connection) -> Result<(), StoreError> {
@@ -151,6 +156,12 @@ pub(super) fn open_conn(path: &Path, access: Access) -> Result<Connection, Store
     let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     if access == Access::Serve {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
+        keep_private(path).map_err(|e| {
+            StoreError::Busy(format!(
+                "cannot create the issuer database {} readable by its owner only: {e}. Check the --db folder's permissions.",
+                path.display()
+            ))
+        })?;
     } else if !path.exists() {
         return Err(StoreError::Missing(path.display().to_string()));
     }
@@ -162,6 +173,25 @@ pub(super) fn open_conn(path: &Path, access: Access) -> Result<Connection, Store
         Access::Tool => 30,
     }))?;
     Ok(conn)
+}
+
+/// The database holds the signing keys and the trust anchor: it is made readable by its
+/// owner only (SQLite gives its -wal and -shm files the same mode), and a file found with
+/// a wider mode is narrowed.
+fn keep_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)?;
+    let mode = file.metadata()?.permissions().mode() & 0o777;
+    if mode != 0o600 {
+        tracing::warn!(path = %path.display(), mode = format!("{mode:o}"), "the issuer database was readable by others; narrowed to 600");
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
 }
 
 /// Takes the one-service lock beside the database, or says who holds it.
