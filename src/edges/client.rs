@@ -2,6 +2,8 @@
 //! happened and what to do. Only idempotent calls are retried: a verification is never sent
 //! twice, because the second would be recorded as a presentation of its own.
 
+mod tls;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -25,7 +27,7 @@ const MAX_BODY: usize = 4 * 1024 * 1024;
 pub struct ClientConfig {
     pub base_url: String,
     pub lane_token: Option<String>,
-    /// An extra CA certificate (PEM) to trust, for services with a private CA.
+    /// The CA certificate (PEM) of a service with a private CA: pinned, the only CA trusted.
     pub ca_cert: Option<PathBuf>,
     pub timeout: Duration,
     /// Extra attempts for idempotent calls after a network failure or a 502/503/504.
@@ -67,7 +69,7 @@ pub enum ServiceError {
     )]
     Unreachable { url: String, why: String },
     #[error(
-        "the issuance service at {url} presented a TLS certificate this lane does not trust ({why}). If the service uses a private CA, give it with --ca-cert."
+        "the issuance service at {url} presented a TLS certificate this lane cannot accept: {why}."
     )]
     UntrustedCertificate { url: String, why: String },
     #[error(
@@ -143,6 +145,8 @@ pub struct ServiceClient {
     http: reqwest::Client,
     base: Url,
     lane_token: Option<String>,
+    /// The pinned CA's file, to name it when the service's certificate is refused.
+    ca_cert: Option<PathBuf>,
     timeout: Duration,
     retries: u32,
 }
@@ -225,6 +229,7 @@ impl ServiceClient {
             http,
             base,
             lane_token: config.lane_token.clone(),
+            ca_cert: config.ca_cert.clone(),
             timeout: config.timeout,
             retries: config.retries,
         })
@@ -376,7 +381,13 @@ impl ServiceClient {
                 url: shown,
                 seconds: self.timeout.as_secs_f64(),
             }
-        } else if why.contains("certificate") || why.contains("UnknownIssuer") {
+        } else if let Some(refusal) = tls::Refusal::find(e).or_else(|| {
+            // A refusal rustls did not report as such (another TLS stack's wording).
+            (why.contains("certificate") || why.contains("UnknownIssuer"))
+                .then(|| tls::Refusal::Other(why.clone()))
+        }) {
+            let host = url.host_str().unwrap_or_default();
+            let why = refusal.explain(host, self.ca_cert.as_deref());
             ServiceError::UntrustedCertificate { url: shown, why }
         } else if e.is_decode() || e.is_body() {
             ServiceError::Nonsense {
