@@ -190,3 +190,62 @@ async fn ca_cert_pins_the_system_roots_are_not_added() {
     assert!(refused.1.contains("not signed by the CA in"), "{}", refused.1);
     svc.stop().await;
 }
+
+fn tls_init(dir: &Path, extra: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_lanedesk"))
+        .args(["issuer", "tls-init"])
+        .arg(dir)
+        .args(["--name", "localhost,127.0.0.1"])
+        .args(extra)
+        .output()
+        .unwrap();
+    let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
+    (out.status.success(), text(out.stdout), text(out.stderr))
+}
+
+/// The service's flags and the lane's CA file, read from what tls-init printed.
+fn printed_settings(out: &str) -> (Vec<String>, PathBuf) {
+    let flags = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("--tls-cert "))
+        .unwrap_or_else(|| panic!("no --tls-cert line in:\n{out}"));
+    let lane = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("ca-cert = "))
+        .unwrap_or_else(|| panic!("no ca-cert line in:\n{out}"));
+    let table: toml::Table = toml::from_str(lane.trim()).unwrap();
+    let ca = PathBuf::from(table["ca-cert"].as_str().unwrap());
+    (flags.split_whitespace().map(str::to_owned).collect(), ca)
+}
+
+#[tokio::test]
+async fn what_tls_init_makes_is_served_and_accepted_by_name_and_by_address() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let tls = dir.path().join("tls");
+    let (ok, out, err) = tls_init(&tls, &[]);
+    assert!(ok, "{err}");
+    let mode = std::fs::metadata(tls.join("server-key.pem"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let (flags, ca) = printed_settings(&out);
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+
+    let served = served::serve(env!("CARGO_BIN_EXE_lanedesk"), "t", &flags);
+    let port = served.url.rsplit(':').next().unwrap().to_owned();
+    for host in ["localhost", "127.0.0.1"] {
+        let url = format!("https://{host}:{port}");
+        let client = ServiceClient::new(&ClientConfig::new(&url).ca_cert(Some(&ca))).unwrap();
+        let health = client.health().await;
+        assert!(health.is_ok(), "{url}: {health:?}");
+    }
+
+    // Run again, it keeps what is there unless told to replace it.
+    let (ok, _, err) = tls_init(&tls, &[]);
+    assert!(!ok);
+    assert!(err.contains("already there") && err.contains("--force"), "{err}");
+    let (ok, _, err) = tls_init(&tls, &["--force"]);
+    assert!(ok, "{err}");
+}

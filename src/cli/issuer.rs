@@ -1,4 +1,6 @@
-//! `lanedesk issuer serve`, `mint`, `cards` (a card's lifecycle) and `load`.
+//! `lanedesk issuer serve`, `mint`, `cards` (a card's lifecycle), `load` and `tls-init`.
+
+mod tls;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -57,6 +59,9 @@ Exits 1 when there were errors or false replays.\n\n\
 Examples:\n  lanedesk issuer load --service http://127.0.0.1:8443 --lane-token s3cret --lanes 50 --seconds 20\n  lanedesk issuer load --service http://10.0.0.5:8443,http://10.0.0.6:8443 --lane-token s3cret --lanes 500 --seconds 60"
     )]
     Load(LoadArgs),
+    /// Make a private CA and a server certificate for the service's HTTPS, and print the
+    /// settings for the service and the lanes.
+    TlsInit(tls::TlsInitArgs),
 }
 
 #[derive(Debug, Args)]
@@ -188,6 +193,7 @@ pub fn run(command: IssuerCommand) -> ExitCode {
         IssuerCommand::Mint(args) => rt.block_on(mint(args)),
         IssuerCommand::Cards(command) => rt.block_on(cards(command)),
         IssuerCommand::Load(args) => rt.block_on(load(args)),
+        IssuerCommand::TlsInit(args) => tls::run(args),
     }
 }
 
