@@ -187,7 +187,11 @@ async fn ca_cert_pins_the_system_roots_are_not_added() {
     .unwrap();
     assert!(trusted.0, "{}", trusted.1);
     assert!(!refused.0);
-    assert!(refused.1.contains("not signed by the CA in"), "{}", refused.1);
+    assert!(
+        refused.1.contains("not signed by the CA in"),
+        "{}",
+        refused.1
+    );
     svc.stop().await;
 }
 
@@ -245,7 +249,10 @@ async fn what_tls_init_makes_is_served_and_accepted_by_name_and_by_address() {
     // Run again, it keeps what is there unless told to replace it.
     let (ok, _, err) = tls_init(&tls, &[]);
     assert!(!ok);
-    assert!(err.contains("already there") && err.contains("--force"), "{err}");
+    assert!(
+        err.contains("already there") && err.contains("--force"),
+        "{err}"
+    );
     let (ok, _, err) = tls_init(&tls, &["--force"]);
     assert!(ok, "{err}");
 }

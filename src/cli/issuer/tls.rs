@@ -34,7 +34,12 @@ pub struct TlsInitArgs {
     #[arg(value_name = "DIR")]
     dir: PathBuf,
     /// Every name lanes reach the service by, comma-separated: host names and IP addresses.
-    #[arg(long, value_delimiter = ',', required = true, value_name = "HOST[,HOST...]")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        required = true,
+        value_name = "HOST[,HOST...]"
+    )]
     name: Vec<String>,
     /// Days the certificates are valid, from today.
     #[arg(long, default_value_t = 825)]
@@ -111,8 +116,8 @@ fn make(
     );
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
     ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().map_err(err)?)
-        .map_err(err)?;
+    let ca =
+        CertifiedIssuer::self_signed(ca_params, KeyPair::generate().map_err(err)?).map_err(err)?;
 
     let mut params = params(from, until)?;
     params
@@ -258,7 +263,10 @@ mod tests {
         assert!(err.contains("--force"), "{err}");
         let again = make(&names, vec![san("localhost").unwrap()], today, until).unwrap();
         write(dir.path(), &again, true).unwrap();
-        assert_ne!(std::fs::read_to_string(dir.path().join(CA_FILE)).unwrap(), ca);
+        assert_ne!(
+            std::fs::read_to_string(dir.path().join(CA_FILE)).unwrap(),
+            ca
+        );
     }
 
     #[test]
