@@ -11,6 +11,7 @@ use std::time::Duration;
 use clap::{Args, Subcommand};
 use qrcode::{EcLevel, QrCode};
 
+use crate::app::issuer_places::{self, Surroundings};
 use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::credential::CardRef;
 use crate::domain::text::sanitize;
@@ -24,7 +25,6 @@ use crate::issuer::{self, Issuer, IssuerOptions, SHUTDOWN_GRACE, TlsFiles};
 use super::{fail, runtime};
 
 const DEFAULT_LISTEN: &str = "127.0.0.1:8443";
-const DEFAULT_DB: &str = "lanedesk-issuer.sqlite";
 
 #[derive(Debug, Subcommand)]
 pub enum IssuerCommand {
@@ -73,10 +73,12 @@ pub struct ServeArgs {
     #[arg(long)]
     listen: Option<SocketAddr>,
     /// SQLite file (created and seeded on first start) or postgres://USER@HOST/DB
-    /// [default: lanedesk-issuer.sqlite].
+    /// [default: issuer.sqlite in $LANEDESK_STATE_DIR, systemd's StateDirectory, or
+    /// ~/.local/state/lanedesk-issuer].
     #[arg(long)]
     db: Option<String>,
-    /// Folder holding travellers.toml and the portraits [default: fixtures].
+    /// Folder holding travellers.toml and the portraits [default: the installed data's
+    /// fixtures/: $LANEDESK_DATA_DIR, /usr/share/lanedesk, or the repository].
     #[arg(long)]
     fixtures: Option<PathBuf>,
     /// The secret lanes present as 'Authorization: Bearer TOKEN'.
@@ -203,6 +205,8 @@ struct Settings {
     options: IssuerOptions,
     tls: Option<TlsFiles>,
     log_format: LogFormat,
+    /// Where the database and the fixtures are, and why there.
+    places: Vec<String>,
 }
 
 fn settings(args: ServeArgs) -> Result<Settings, String> {
@@ -221,12 +225,14 @@ fn settings(args: ServeArgs) -> Result<Settings, String> {
         "no lane token: pass --lane-token (or set LANEDESK_LANE_TOKEN, or lane-token in the --config file) \
          with the secret lanes will present",
     )?;
-    let db = args.db.or(file.db).unwrap_or_else(|| DEFAULT_DB.to_owned());
-    let fixtures = args
-        .fixtures
-        .or(file.fixtures)
-        .unwrap_or_else(|| PathBuf::from("fixtures"));
-    let mut options = IssuerOptions::new(DbLocation::parse(&db), fixtures, &lane_token);
+    let around = Surroundings::of_this_process();
+    let places = issuer_places::choose(
+        args.db.or(file.db),
+        args.fixtures.or(file.fixtures),
+        &around,
+    )?;
+    places.prepare()?;
+    let mut options = IssuerOptions::new(places.db.clone(), places.fixtures.clone(), &lane_token);
     options.admin_token = args.admin_token.or(file.admin_token);
     options.retain_days = args
         .retain_days
@@ -248,6 +254,7 @@ fn settings(args: ServeArgs) -> Result<Settings, String> {
         options,
         tls,
         log_format: args.log_format.or(file.log_format).unwrap_or_default(),
+        places: places.said,
     })
 }
 
@@ -289,6 +296,9 @@ async fn serve(args: ServeArgs) -> ExitCode {
         Err(e) => return fail(e),
     };
     init_logs(settings.log_format);
+    for line in &settings.places {
+        tracing::info!("{line}");
+    }
     let db = settings.options.db.clone();
     let issuer = match Issuer::open(&settings.options, Arc::new(SystemClock)).await {
         Ok(issuer) => Arc::new(issuer),
