@@ -381,3 +381,45 @@ fn reader_lost_and_clock_wrong() {
         state
     });
 }
+
+/// The text of a rendered screen's left `width` columns (the camera, or the portrait and
+/// the camera's status beneath it), without spaces and box lines: wrapped text joined up.
+fn left_column_text(terminal: &Terminal<TestBackend>, width: u16) -> String {
+    let buffer = terminal.backend().buffer();
+    (0..buffer.area.height)
+        .flat_map(|y| (0..width).map(move |x| (x, y)))
+        .map(|pos| buffer[pos].symbol().to_owned())
+        .filter(|s| !s.trim().is_empty() && !"│─╭╮╰╯".contains(s.as_str()))
+        .collect()
+}
+
+const IMAGES: &str = "/var/lib/lanedesk-lane/images";
+
+/// An image folder with nothing in it yet: the camera says it waits, with the folder,
+/// wrapped in the narrow column rather than cut, and so does the status beneath a face.
+#[test]
+fn camera_waiting_for_images() {
+    let waiting = |mut state: State| {
+        send(
+            &mut state,
+            Msg::CameraWaiting {
+                folder: IMAGES.into(),
+            },
+        );
+        state
+    };
+    let empty = |lang| {
+        let issuer = TestIssuer::new();
+        waiting(testkit::state(Direction::Exit, lang, &issuer))
+    };
+    snap("camera-waiting", empty);
+    snap("camera-waiting-traveller", |lang| {
+        waiting(with("T03", lang))
+    });
+    for state in [empty(Lang::En), waiting(with("T03", Lang::En))] {
+        let terminal = render(&state, &Theme::dark(), (80, 24));
+        let text = left_column_text(&terminal, 22);
+        let said = format!("waitingforimagesin{IMAGES}");
+        assert!(text.contains(&said), "{said:?} not in {text:?}");
+    }
+}

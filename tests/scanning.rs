@@ -138,18 +138,15 @@ fn a_synthetic_phone_is_read_by_the_scanner_once_per_code() {
     scanner.stop();
 }
 
-#[test]
-fn an_image_folder_skips_a_broken_file_and_ends() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(frames().join("easy-000.jpg"), dir.path().join("1.jpg")).unwrap();
-    std::fs::copy(frames().join("truncated.png"), dir.path().join("2.png")).unwrap();
-    std::fs::copy(frames().join("medium-000.jpg"), dir.path().join("3.jpg")).unwrap();
-    let path = dir.path().to_owned();
+/// A scanner reading the image folder (or file) at `path`, once through, its events sent
+/// to the receiver returned.
+fn scan_images(path: &Path) -> (Scanner, mpsc::Receiver<ScanEvent>) {
+    let path = path.to_owned();
     let (tx, rx) = mpsc::channel();
-    let _scanner = Scanner::start(
+    let scanner = Scanner::start(
         move || {
             Ok(
-                Box::new(ImageFiles::open(&path, false, Duration::from_millis(200))?)
+                Box::new(ImageFiles::open(&path, false, Duration::from_millis(50))?)
                     as Box<dyn FrameSource>,
             )
         },
@@ -158,16 +155,30 @@ fn an_image_folder_skips_a_broken_file_and_ends() {
             let _ = tx.send(e);
         },
     );
+    (scanner, rx)
+}
+
+/// The next event from the scanner; a minute is a bound for liveness, not a measure.
+fn next_event(rx: &mpsc::Receiver<ScanEvent>) -> ScanEvent {
+    rx.recv_timeout(Duration::from_secs(60))
+        .expect("the scanner reports")
+}
+
+#[test]
+fn an_image_folder_skips_a_broken_file_and_waits_for_more() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(frames().join("easy-000.jpg"), dir.path().join("1.jpg")).unwrap();
+    std::fs::copy(frames().join("truncated.png"), dir.path().join("2.png")).unwrap();
+    std::fs::copy(frames().join("medium-000.jpg"), dir.path().join("3.jpg")).unwrap();
+    let (_scanner, rx) = scan_images(dir.path());
     let mut reads = 0;
     let mut failures = Vec::new();
     loop {
-        match rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("the scanner reports")
-        {
+        match next_event(&rx) {
             ScanEvent::CodeRead(_) => reads += 1,
+            ScanEvent::SourceFailed(SourceError::WaitingForImages { .. }) => break,
             ScanEvent::SourceFailed(e) => failures.push(e.to_string()),
-            ScanEvent::SourceEnded => break,
+            ScanEvent::SourceEnded => panic!("a folder is watched, it never ends"),
             _ => {}
         }
     }
@@ -176,42 +187,66 @@ fn an_image_folder_skips_a_broken_file_and_ends() {
         failures[0].contains("2.png is not a PNG or JPEG image"),
         "{failures:?}"
     );
-    // The decoder may still be on the last frame when the source ends; wait for it.
-    while let Ok(e) = rx.recv_timeout(Duration::from_secs(10)) {
-        if let ScanEvent::CodeRead(_) = e {
+    // The decoder may still be on the last frame when the folder runs out; wait for it.
+    while reads < 2 {
+        if let ScanEvent::CodeRead(_) = next_event(&rx) {
             reads += 1;
         }
     }
-    assert_eq!(reads, 2);
 }
 
 #[test]
-fn a_missing_source_is_reported_not_fatal() {
-    let (tx, rx) = mpsc::channel();
-    let _scanner = Scanner::start(
-        || {
-            Ok(Box::new(ImageFiles::open(
-                Path::new("/no/such/folder"),
-                false,
-                Duration::ZERO,
-            )?) as Box<dyn FrameSource>)
-        },
-        ScannerConfig::default(),
-        move |e| {
-            let _ = tx.send(e);
-        },
+fn a_folder_not_made_yet_waits_then_reads_the_images_put_in_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("images");
+    let (_scanner, rx) = scan_images(&folder);
+    let waiting = loop {
+        match next_event(&rx) {
+            ScanEvent::SourceFailed(e @ SourceError::WaitingForImages { .. }) => break e,
+            ScanEvent::SourceFailed(e) => panic!("{e}"),
+            _ => {}
+        }
+    };
+    assert_eq!(
+        waiting.to_string(),
+        format!("waiting for images in {}", folder.display())
     );
-    match rx.recv_timeout(Duration::from_secs(10)).unwrap() {
+    // Made whole beside it and moved in, as a camera app would put a picture there.
+    std::fs::create_dir(&folder).unwrap();
+    let partial = dir.path().join("1.jpg.part");
+    std::fs::copy(frames().join("easy-000.jpg"), &partial).unwrap();
+    std::fs::rename(&partial, folder.join("1.jpg")).unwrap();
+    let expected = std::fs::read_to_string(frames().join("easy-000.txt")).unwrap();
+    loop {
+        match next_event(&rx) {
+            ScanEvent::CodeRead(found) => break assert_eq!(found.text, expected),
+            ScanEvent::SourceFailed(SourceError::WaitingForImages { .. }) => {}
+            ScanEvent::SourceFailed(e) => panic!("{e}"),
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn an_empty_folder_waits_and_a_missing_file_is_reported() {
+    let empty = tempfile::tempdir().unwrap();
+    let mut files = ImageFiles::open(empty.path(), true, Duration::ZERO).unwrap();
+    let err = files.next_frame().err().unwrap();
+    assert_eq!(
+        err,
+        SourceError::WaitingForImages {
+            path: empty.path().display().to_string()
+        }
+    );
+    assert!(err.is_transient());
+
+    let (_scanner, rx) = scan_images(Path::new("/no/such/folder/frame.png"));
+    match next_event(&rx) {
         ScanEvent::SourceFailed(SourceError::Unreadable(msg)) => {
             assert!(msg.contains("does not exist"), "{msg}")
         }
         other => panic!("{other:?}"),
     }
-    let empty = tempfile::tempdir().unwrap();
-    let err = ImageFiles::open(empty.path(), false, Duration::ZERO)
-        .err()
-        .unwrap();
-    assert!(err.to_string().contains("needs PNG or JPEG files"), "{err}");
 }
 
 #[test]

@@ -44,6 +44,26 @@ pub fn locate(env: Option<&OsStr>, exe: Option<&Path>, source: &Path) -> PathBuf
     PathBuf::from(INSTALLED_DATA_DIR)
 }
 
+/// Every data folder `locate` would consider, in its order: `$LANEDESK_DATA_DIR` alone
+/// when it is set; else `../share/lanedesk` beside the binary, the repository, and
+/// `/usr/share/lanedesk`. For saying where something was looked for when it is not there.
+pub fn candidates(env: Option<&OsStr>, exe: Option<&Path>, source: &Path) -> Vec<PathBuf> {
+    if let Some(dir) = env.filter(|v| !v.is_empty()) {
+        return vec![PathBuf::from(dir)];
+    }
+    let beside_binary = exe
+        .and_then(Path::parent)
+        .and_then(Path::parent)
+        .map(|prefix| prefix.join("share/lanedesk"));
+    let mut dirs: Vec<PathBuf> = beside_binary.into_iter().collect();
+    for dir in [source.to_owned(), PathBuf::from(INSTALLED_DATA_DIR)] {
+        if !dirs.contains(&dir) {
+            dirs.push(dir);
+        }
+    }
+    dirs
+}
+
 /// Whether `LANEDESK_DATA_DIR` is set, so that it wins over a `./fixtures` folder.
 pub fn data_dir_from_env() -> bool {
     std::env::var_os(DATA_DIR_ENV).is_some_and(|v| !v.is_empty())
@@ -94,6 +114,24 @@ mod tests {
         assert_eq!(dir, PathBuf::from(env!("CARGO_MANIFEST_DIR")));
         assert!(dir.join("fixtures/travellers.toml").is_file());
         assert!(dir.join("themes/dark.toml").is_file());
+    }
+
+    #[test]
+    fn the_candidates_are_the_places_locate_looks_in_in_its_order() {
+        let (root, exe) = installed_root();
+        let source = Path::new("/src/lanedesk");
+        let all = candidates(None, Some(&exe), source);
+        assert_eq!(
+            all,
+            vec![
+                root.path().join("usr/share/lanedesk"),
+                source.to_owned(),
+                PathBuf::from(INSTALLED_DATA_DIR)
+            ]
+        );
+        assert_eq!(locate(None, Some(&exe), source), all[0]);
+        let only = candidates(Some(OsStr::new("/srv/ld")), Some(&exe), source);
+        assert_eq!(only, vec![PathBuf::from("/srv/ld")]);
     }
 
     #[test]

@@ -7,10 +7,12 @@
 //! - `config.rs`: the lane configuration file and the user's folders
 //! - `readers.rs`: its `[reader]` and `[clock]` tables
 //! - `install.rs`: where the installed data (fixtures, themes) is
+//! - `issuer_places.rs`: where `issuer serve` finds its fixtures and keeps its database
 
 pub mod config;
 pub mod demo;
 pub mod install;
+pub mod issuer_places;
 pub mod lane;
 pub mod readers;
 pub mod service;

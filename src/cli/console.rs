@@ -61,8 +61,10 @@ pub struct DemoArgs {
     /// entry (into the mainland) or exit (out of it).
     #[arg(long, default_value = "exit")]
     direction: Direction,
+    /// Lane label the demo lane records its decisions under.
     #[arg(long, default_value = "D01")]
     lane: String,
+    /// Officer id the demo's decisions are recorded under.
     #[arg(long, default_value = "demo")]
     officer: String,
     /// Folder with travellers.toml and the portraits.
@@ -83,23 +85,32 @@ pub struct LaneArgs {
     /// Lane configuration file (default: ~/.config/lanedesk/lane.toml when it exists).
     #[arg(long)]
     config: Option<PathBuf>,
-    #[arg(long)]
+    /// Base URL of the issuance service, like https://issuer.example:8443 (`service` in
+    /// the configuration).
+    #[arg(long, value_name = "URL")]
     service: Option<String>,
+    /// The secret this lane presents to the service, as the service's --lane-token
+    /// (`lane-token` in the configuration).
     #[arg(long, env = "LANEDESK_LANE_TOKEN", hide_env_values = true)]
     lane_token: Option<String>,
-    /// Trust only this CA's certificates for the service (PEM); the system's are not used.
-    #[arg(long)]
+    /// The CA certificate (PEM) that signed the service's certificate, as `issuer tls-init`
+    /// writes it (ca.pem). Only this CA is trusted, not the system's (`ca-cert`).
+    #[arg(long, value_name = "FILE")]
     ca_cert: Option<PathBuf>,
     /// The service's trust anchor, ed25519:… as `lanedesk issuer anchor` prints it. Every
-    /// trust list must be signed by it.
-    #[arg(long, env = "LANEDESK_TRUST_ANCHOR")]
+    /// trust list must be signed by it (`trust-anchor`).
+    #[arg(long, env = "LANEDESK_TRUST_ANCHOR", value_name = "ANCHOR")]
     trust_anchor: Option<TrustAnchor>,
+    /// Control point, by slug or name: lo-wu, futian, gongbei, ... (`checkpoint`).
     #[arg(long)]
     checkpoint: Option<String>,
+    /// This lane's label, recorded with every verification and decision (`lane`).
     #[arg(long)]
     lane: Option<String>,
+    /// entry (into the mainland) or exit (out of it) (`direction`).
     #[arg(long)]
     direction: Option<Direction>,
+    /// Id of the officer at the lane, recorded with every decision (`officer`).
     #[arg(long)]
     officer: Option<String>,
     /// Webcam index (needs a build with `--features camera`).
@@ -127,7 +138,10 @@ pub enum ThemesCommand {
     #[command(
         after_help = "Examples:\n  lanedesk themes check\n  lanedesk themes check ~/.config/lanedesk/themes/night.toml"
     )]
-    Check { file: Option<PathBuf> },
+    Check {
+        /// The theme file to check [default: every built-in theme].
+        file: Option<PathBuf>,
+    },
     /// List the built-in themes.
     List,
 }
@@ -136,7 +150,10 @@ pub enum ThemesCommand {
 pub enum ConfigCommand {
     /// Check a lane configuration file (default: ~/.config/lanedesk/lane.toml).
     #[command(after_help = "Example:\n  lanedesk config check /etc/lanedesk/lane.toml")]
-    Check { file: Option<PathBuf> },
+    Check {
+        /// The lane configuration file [default: ~/.config/lanedesk/lane.toml].
+        file: Option<PathBuf>,
+    },
 }
 
 fn lane_info(

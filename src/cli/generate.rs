@@ -157,6 +157,30 @@ mod tests {
         }
     }
 
+    /// Every argument of `command` and the commands below it that a user sees without help
+    /// text, as `lanedesk lane ca_cert`.
+    fn undocumented(command: &clap::Command, prefix: &str, out: &mut Vec<String>) {
+        let name = format!("{prefix}{}", command.get_name());
+        for arg in command.get_arguments() {
+            let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+            if arg.get_help().is_none() && arg.get_long_help().is_none() && !builtin {
+                out.push(format!("{name} {}", arg.get_id()));
+            }
+        }
+        for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
+            undocumented(sub, &format!("{name} "), out);
+        }
+    }
+
+    #[test]
+    fn every_flag_of_every_command_says_what_it_is() {
+        let mut command = Cli::command();
+        command.build();
+        let mut missing = Vec::new();
+        undocumented(&command, "", &mut missing);
+        assert!(missing.is_empty(), "without help text: {missing:#?}");
+    }
+
     #[test]
     fn completions_name_the_commands() {
         for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {

@@ -55,6 +55,10 @@ pub enum Msg {
     CameraFailed {
         message: String,
     },
+    /// An image folder has nothing to read yet: not a failure, the lane waits for images.
+    CameraWaiting {
+        folder: String,
+    },
     CameraEnded,
     /// A 2D code reader (serial, or a keyboard wedge) said something. A code it read goes
     /// the camera's `CodeRead` way from here on: the same checks, the same waiting while a

@@ -61,6 +61,9 @@ where
             ScanEvent::CodeRead(found) => Msg::CodeRead {
                 text: found.text.clone(),
             },
+            ScanEvent::SourceFailed(SourceError::WaitingForImages { path }) => {
+                Msg::CameraWaiting { folder: path }
+            }
             ScanEvent::SourceFailed(e) => Msg::CameraFailed {
                 message: e.to_string(),
             },

@@ -83,6 +83,8 @@ pub struct CameraState {
     /// Set when a code was read and not yet replaced by a frame without it.
     pub read_at: Option<DateTime<Utc>>,
     pub failure: Option<String>,
+    /// The image folder waited on, while it has nothing to read.
+    pub waiting: Option<String>,
 }
 
 impl CameraState {

@@ -3,10 +3,11 @@
 //! Top to bottom: the header, the verdict bar, the body, the decision row, the notice line
 //! and the keys. Every row but the body has a fixed height, so a decision never moves
 //! anything. In the body, the left column is the camera while the lane waits and the
-//! traveller's portrait once a code is read (the camera then shrinks to a status line);
-//! beside it the identity and documents, and the checks. Dialogs dock over the identity
-//! and documents, never over the face or the checks. Below 80×24 a "too small" screen
-//! takes the place of everything, and decisions are blocked.
+//! traveller's portrait once a code is read (the camera then shrinks to a status line, or
+//! up to three when its message needs them); beside it the identity and documents, and the
+//! checks. Dialogs dock over the identity and documents, never over the face or the checks.
+//! Below 80×24 a "too small" screen takes the place of everything, and decisions are
+//! blocked.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -70,7 +71,9 @@ fn draw_body(
     .areas(body);
     if state.current.is_some() {
         // The face takes the column; the camera is a line beneath it.
-        let [face, cam] = Layout::vertical([Constraint::Min(4), Constraint::Length(1)]).areas(left);
+        let status = camera::status_height(state, left.width).min(left.height / 3);
+        let [face, cam] =
+            Layout::vertical([Constraint::Min(4), Constraint::Length(status)]).areas(left);
         portrait::draw(frame, face, state, theme, graphics);
         camera::draw_status_line(frame, cam, state, theme);
     } else {

@@ -2,15 +2,21 @@
 //! happened and what to do. Only idempotent calls are retried: a verification is never sent
 //! twice, because the second would be recorded as a presentation of its own.
 
+mod error;
+mod tls;
+
+pub use error::ServiceError;
+use error::{error_chain, status_error};
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use reqwest::{Method, StatusCode, Url};
+use reqwest::{Method, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::api::{
-    CardSummary, DecisionReceipt, DecisionRequest, Health, MintedToken, Problem, SignedTrustList,
+    CardSummary, DecisionReceipt, DecisionRequest, Health, MintedToken, SignedTrustList,
     Verification, VerificationRequest,
 };
 use crate::domain::credential::CardRef;
@@ -25,7 +31,7 @@ const MAX_BODY: usize = 4 * 1024 * 1024;
 pub struct ClientConfig {
     pub base_url: String,
     pub lane_token: Option<String>,
-    /// An extra CA certificate (PEM) to trust, for services with a private CA.
+    /// The CA certificate (PEM) of a service with a private CA: pinned, the only CA trusted.
     pub ca_cert: Option<PathBuf>,
     pub timeout: Duration,
     /// Extra attempts for idempotent calls after a network failure or a 502/503/504.
@@ -54,91 +60,6 @@ impl ClientConfig {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum ServiceError {
-    #[error("the service address {url:?} is not usable: {why}. Give it as https://host:port")]
-    BadUrl { url: String, why: String },
-    #[error(
-        "the CA certificate {path} cannot be used: {why}. Check the --ca-cert path and that the file is a PEM certificate."
-    )]
-    BadCaCert { path: String, why: String },
-    #[error(
-        "cannot reach the issuance service at {url}: {why}. Check the network and that the service is running; the lane can work offline meanwhile."
-    )]
-    Unreachable { url: String, why: String },
-    #[error(
-        "the issuance service at {url} presented a TLS certificate this lane does not trust ({why}). If the service uses a private CA, give it with --ca-cert."
-    )]
-    UntrustedCertificate { url: String, why: String },
-    #[error("the issuance service at {url} sent a trust list this lane refuses: {error}")]
-    UntrustedList {
-        url: String,
-        error: crate::domain::trust::TrustListError,
-    },
-    #[error(
-        "the issuance service at {url} did not answer within {seconds:.1} s. It may be overloaded; the lane can work offline meanwhile."
-    )]
-    TimedOut { url: String, seconds: f64 },
-    #[error(
-        "the issuance service refused this lane's token ({detail}). Check the lane token in the lane configuration."
-    )]
-    LaneTokenRefused { detail: String },
-    #[error("the issuance service refused the request: {detail}")]
-    Refused {
-        status: u16,
-        code: String,
-        detail: String,
-    },
-    #[error("the issuance service failed while answering (HTTP {status}{}). Try again; if it persists, tell the service desk.", if detail.is_empty() { String::new() } else { format!(": {detail}") })]
-    ServerFailed { status: u16, detail: String },
-    #[error(
-        "the issuance service answered something this lane cannot read ({what}). Its version may not match this console's; tell the service desk."
-    )]
-    Nonsense { what: String },
-}
-
-impl ServiceError {
-    /// Whether trying the same idempotent call again might succeed.
-    fn transient(&self) -> bool {
-        match self {
-            ServiceError::Unreachable { .. } | ServiceError::TimedOut { .. } => true,
-            ServiceError::ServerFailed { status, .. } => matches!(status, 502..=504),
-            _ => false,
-        }
-    }
-
-    /// The problem `code` the service answered with, whatever its status.
-    pub fn problem_code(&self) -> Option<&str> {
-        match self {
-            ServiceError::Refused { code, .. } => Some(code),
-            _ => None,
-        }
-    }
-
-    /// The service could not be reached or did not answer: the lane works offline.
-    pub fn offline(&self) -> bool {
-        matches!(
-            self,
-            ServiceError::Unreachable { .. } | ServiceError::TimedOut { .. }
-        )
-    }
-
-    /// The problem `code` when the service refused the traveller's code or card (unknown
-    /// card, a token it will not honour): an answer about the traveller. A request the
-    /// service could not read (400) or a lane it does not know is this lane's problem, not
-    /// the traveller's, and gives no code here: the console says it could not check.
-    pub fn refusal_code(&self) -> Option<&str> {
-        match self {
-            ServiceError::Refused {
-                status: 404 | 409 | 422,
-                code,
-                ..
-            } => Some(code),
-            _ => None,
-        }
-    }
-}
-
 /// Which client reaches the service now. A lane has one; in training, the trainer's fault
 /// switches put a client to a closed port or through a slow proxy in its place.
 pub trait ServiceRoute: Send + Sync {
@@ -156,6 +77,8 @@ pub struct ServiceClient {
     http: reqwest::Client,
     base: Url,
     lane_token: Option<String>,
+    /// The pinned CA's file, to name it when the service's certificate is refused.
+    ca_cert: Option<PathBuf>,
     timeout: Duration,
     retries: u32,
 }
@@ -238,6 +161,7 @@ impl ServiceClient {
             http,
             base,
             lane_token: config.lane_token.clone(),
+            ca_cert: config.ca_cert.clone(),
             timeout: config.timeout,
             retries: config.retries,
         })
@@ -425,7 +349,13 @@ impl ServiceClient {
                 url: shown,
                 seconds: self.timeout.as_secs_f64(),
             }
-        } else if why.contains("certificate") || why.contains("UnknownIssuer") {
+        } else if let Some(refusal) = tls::Refusal::find(e).or_else(|| {
+            // A refusal rustls did not report as such (another TLS stack's wording).
+            (why.contains("certificate") || why.contains("UnknownIssuer"))
+                .then(|| tls::Refusal::Other(why.clone()))
+        }) {
+            let host = url.host_str().unwrap_or_default();
+            let why = refusal.explain(host, self.ca_cert.as_deref());
             ServiceError::UntrustedCertificate { url: shown, why }
         } else if e.is_decode() || e.is_body() {
             ServiceError::Nonsense {
@@ -446,53 +376,6 @@ async fn read_limited(mut response: reqwest::Response) -> Result<Option<Vec<u8>>
         out.extend_from_slice(&chunk);
     }
     Ok(Some(out))
-}
-
-fn status_error(status: StatusCode, body: &[u8]) -> ServiceError {
-    let problem: Option<Problem> = serde_json::from_slice(body).ok();
-    let detail = problem
-        .as_ref()
-        .map(|p| sanitize(&p.detail))
-        .unwrap_or_default();
-    if status == StatusCode::UNAUTHORIZED {
-        return ServiceError::LaneTokenRefused {
-            detail: if detail.is_empty() {
-                "HTTP 401".into()
-            } else {
-                detail
-            },
-        };
-    }
-    if status.is_server_error() {
-        return ServiceError::ServerFailed {
-            status: status.as_u16(),
-            detail,
-        };
-    }
-    match problem {
-        Some(p) => ServiceError::Refused {
-            status: status.as_u16(),
-            code: sanitize(&p.code),
-            detail,
-        },
-        None => ServiceError::Nonsense {
-            what: format!("HTTP {} without a problem description", status.as_u16()),
-        },
-    }
-}
-
-/// The error and its causes on one line: reqwest's own message alone hides the cause.
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = s.source();
-    }
-    sanitize(&parts.join(": "))
 }
 
 fn urlencode(segment: &str) -> String {

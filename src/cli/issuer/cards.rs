@@ -11,7 +11,7 @@ use crate::domain::text::sanitize;
 use crate::issuer;
 use crate::issuer::lifecycle::CardAction;
 use crate::issuer::store::credentials::{new_secret, secret_hash};
-use crate::issuer::store::{self, Access, CardChange, ChangeOutcome, DbLocation};
+use crate::issuer::store::{self, Access, CardChange, ChangeOutcome};
 
 #[derive(Debug, Subcommand)]
 pub enum CardsCommand {
@@ -45,9 +45,10 @@ pub enum CardsCommand {
 
 #[derive(Debug, Args)]
 pub struct EnrolArgs {
-    /// The service's database: a SQLite file or postgres://USER@HOST/DB.
+    /// The service's database: a SQLite file or postgres://USER@HOST/DB [default: the one
+    /// `issuer serve` uses without --db].
     #[arg(long)]
-    db: String,
+    db: Option<String>,
     /// The card: its 32-digit reference, a traveller id (T01) or a scenario name.
     #[arg(long)]
     card: String,
@@ -55,9 +56,10 @@ pub struct EnrolArgs {
 
 #[derive(Debug, Args)]
 pub struct CardArgs {
-    /// The service's database: a SQLite file or postgres://USER@HOST/DB.
+    /// The service's database: a SQLite file or postgres://USER@HOST/DB [default: the one
+    /// `issuer serve` uses without --db].
     #[arg(long)]
-    db: String,
+    db: Option<String>,
     /// The card: its 32-digit reference, a traveller id (T01) or a scenario name.
     #[arg(long)]
     card: String,
@@ -113,7 +115,7 @@ async fn change_card(action: CardAction, args: CardArgs) -> Result<String, (u8, 
             "--by must be 1 to 64 printable characters".into(),
         ));
     }
-    let location = DbLocation::parse(&args.db);
+    let location = super::database(args.db.as_deref());
     let store = store::open(&location, Access::Tool, 2)
         .await
         .map_err(|e| could_not(e.to_string()))?;
@@ -164,7 +166,7 @@ async fn change_card(action: CardAction, args: CardArgs) -> Result<String, (u8, 
 }
 
 async fn enrol(args: EnrolArgs) -> ExitCode {
-    let location = DbLocation::parse(&args.db);
+    let location = super::database(args.db.as_deref());
     let store = match store::open(&location, Access::Tool, 2).await {
         Ok(s) => s,
         Err(e) => return super::fail(e),

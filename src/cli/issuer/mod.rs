@@ -1,10 +1,11 @@
 //! `lanedesk issuer`: the reference service (`serve`), what a phone asks of it (`mint`),
 //! what its operators do to its database (`cards`, `lanes`, `keys`, `anchor`) and the
-//! load tool.
+//! load tool, and `tls-init` (a private CA and the service's certificate).
 
 mod cards;
 mod mint;
 mod serve;
+mod tls;
 mod trust;
 
 use std::process::ExitCode;
@@ -67,6 +68,9 @@ Exits 1 when there were errors or false replays.\n\n\
 Examples:\n  lanedesk issuer load --service http://127.0.0.1:8443 --lane-token s3cret --lanes 50 --seconds 20\n  lanedesk issuer load --service http://10.0.0.5:8443,http://10.0.0.6:8443 --lane-token s3cret --lanes 500 --seconds 60"
     )]
     Load(LoadArgs),
+    /// Make a private CA and a server certificate for the service's HTTPS, and print the
+    /// settings for the service and the lanes.
+    TlsInit(tls::TlsInitArgs),
 }
 
 pub fn run(command: IssuerCommand) -> ExitCode {
@@ -82,5 +86,23 @@ pub fn run(command: IssuerCommand) -> ExitCode {
         IssuerCommand::Keys(command) => rt.block_on(trust::keys(command)),
         IssuerCommand::Anchor(args) => rt.block_on(trust::anchor(args)),
         IssuerCommand::Load(args) => rt.block_on(mint::load(args)),
+        IssuerCommand::TlsInit(args) => tls::run(args),
+    }
+}
+
+/// The database an operator's command works on: the one given, or the one `issuer serve`
+/// uses without `--db` (said on stderr, so the operator knows which file was changed).
+fn database(given: Option<&str>) -> crate::issuer::store::DbLocation {
+    match given {
+        Some(db) => crate::issuer::store::DbLocation::parse(db),
+        None => {
+            let around = crate::app::issuer_places::Surroundings::of_this_process();
+            let (path, why) = crate::app::issuer_places::default_db(&around);
+            eprintln!(
+                "lanedesk: database {} ({why}; --db to choose another)",
+                path.display()
+            );
+            crate::issuer::store::DbLocation::Sqlite(path)
+        }
     }
 }

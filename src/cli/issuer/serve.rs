@@ -8,16 +8,15 @@ use std::sync::Arc;
 
 use clap::Args;
 
+use crate::app::issuer_places::{self, Surroundings};
 use crate::domain::clock::SystemClock;
 use crate::issuer::config::{LogFormat, ServeConfig};
 use crate::issuer::lifecycle::DEFAULT_RETAIN_DAYS;
-use crate::issuer::store::DbLocation;
 use crate::issuer::{self, Issuer, IssuerOptions, SHUTDOWN_GRACE, TlsFiles};
 
 use super::fail;
 
 const DEFAULT_LISTEN: &str = "127.0.0.1:8443";
-pub const DEFAULT_DB: &str = "lanedesk-issuer.sqlite";
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -28,10 +27,12 @@ pub struct ServeArgs {
     #[arg(long)]
     listen: Option<SocketAddr>,
     /// SQLite file (created and seeded on first start) or postgres://USER@HOST/DB
-    /// [default: lanedesk-issuer.sqlite].
+    /// [default: issuer.sqlite in $LANEDESK_STATE_DIR, systemd's StateDirectory, or
+    /// ~/.local/state/lanedesk-issuer].
     #[arg(long)]
     db: Option<String>,
-    /// Folder holding travellers.toml and the portraits [default: fixtures].
+    /// Folder holding travellers.toml and the portraits [default: the installed data's
+    /// fixtures/: $LANEDESK_DATA_DIR, /usr/share/lanedesk, or the repository].
     #[arg(long)]
     fixtures: Option<PathBuf>,
     /// Demo mode: the card list and minting open to anyone, and one shared --lane-token for
@@ -68,6 +69,8 @@ struct Settings {
     options: IssuerOptions,
     tls: Option<TlsFiles>,
     log_format: LogFormat,
+    /// Where the database and the fixtures are, and why there.
+    places: Vec<String>,
 }
 
 fn settings(args: ServeArgs) -> Result<Settings, String> {
@@ -84,12 +87,14 @@ fn settings(args: ServeArgs) -> Result<Settings, String> {
     };
     let demo = args.demo || file.demo.unwrap_or(false);
     let lane_token = args.lane_token.or(file.lane_token);
-    let db = args.db.or(file.db).unwrap_or_else(|| DEFAULT_DB.to_owned());
-    let fixtures = args
-        .fixtures
-        .or(file.fixtures)
-        .unwrap_or_else(|| PathBuf::from("fixtures"));
-    let mut options = IssuerOptions::new(DbLocation::parse(&db), fixtures, "");
+    let around = Surroundings::of_this_process();
+    let places = issuer_places::choose(
+        args.db.or(file.db),
+        args.fixtures.or(file.fixtures),
+        &around,
+    )?;
+    places.prepare()?;
+    let mut options = IssuerOptions::new(places.db.clone(), places.fixtures.clone(), "");
     options.lane_token = lane_token;
     options.demo = demo;
     options.admin_token = args.admin_token.or(file.admin_token);
@@ -113,6 +118,7 @@ fn settings(args: ServeArgs) -> Result<Settings, String> {
         options,
         tls,
         log_format: args.log_format.or(file.log_format).unwrap_or_default(),
+        places: places.said,
     })
 }
 
@@ -154,6 +160,9 @@ pub(super) async fn serve(args: ServeArgs) -> ExitCode {
         Err(e) => return fail(e),
     };
     init_logs(settings.log_format);
+    for line in &settings.places {
+        tracing::info!("{line}");
+    }
     let db = settings.options.db.clone();
     let issuer = match Issuer::open(&settings.options, Arc::new(SystemClock)).await {
         Ok(issuer) => Arc::new(issuer),

@@ -11,15 +11,16 @@ use crate::domain::text::sanitize;
 use crate::domain::trust::TrustAnchor;
 use crate::issuer::DEFAULT_ISSUER_ID;
 use crate::issuer::store::credentials::{hint, new_secret, secret_hash};
-use crate::issuer::store::{self, Access, DbLocation, LaneCredential, Store};
+use crate::issuer::store::{self, Access, LaneCredential, Store};
 
 use super::fail;
 
 #[derive(Debug, Args)]
 pub struct AnchorArgs {
-    /// The service's database: a SQLite file or postgres://USER@HOST/DB.
+    /// The service's database: a SQLite file or postgres://USER@HOST/DB [default: the one
+    /// `issuer serve` uses without --db].
     #[arg(long)]
-    db: String,
+    db: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -36,8 +37,10 @@ Example:\n  lanedesk issuer keys rotate --db /var/lib/lanedesk/issuer.sqlite"
 
 #[derive(Debug, Args)]
 pub struct RotateArgs {
+    /// The service's database: a SQLite file or postgres://USER@HOST/DB [default: the one
+    /// `issuer serve` uses without --db].
     #[arg(long)]
-    db: String,
+    db: Option<String>,
     /// The issuer id the new key signs for.
     #[arg(long, default_value = DEFAULT_ISSUER_ID)]
     issuer: String,
@@ -61,8 +64,10 @@ Example:\n  lanedesk issuer lanes revoke --db /var/lib/lanedesk/issuer.sqlite --
 
 #[derive(Debug, Args)]
 pub struct LaneArgs {
+    /// The service's database: a SQLite file or postgres://USER@HOST/DB [default: the one
+    /// `issuer serve` uses without --db].
     #[arg(long)]
-    db: String,
+    db: Option<String>,
     /// The lane's checkpoint, by slug or name (lo-wu, futian, gongbei, ...).
     #[arg(long)]
     checkpoint: String,
@@ -73,10 +78,10 @@ pub struct LaneArgs {
 
 /// Opens the database as a tool, runs `work`, closes it.
 async fn with_store<T>(
-    db: &str,
+    db: &Option<String>,
     work: impl AsyncFnOnce(&dyn Store) -> Result<T, String>,
 ) -> Result<T, String> {
-    let location = DbLocation::parse(db);
+    let location = super::database(db.as_deref());
     let store = store::open(&location, Access::Tool, 2)
         .await
         .map_err(|e| e.to_string())?;

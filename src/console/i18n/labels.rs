@@ -39,6 +39,7 @@ impl L {
             ),
             HintRead => ("read ✓", "已读取 ✓", "已讀取 ✓"),
             HintCameraFailed => ("camera problem", "摄像头故障", "攝像頭故障"),
+            HintWaitingForImages => ("waiting for images in", "正在等待图像：", "正在等待影像："),
             Traveller => ("Traveller", "旅客", "旅客"),
             NoTraveller => (
                 "No traveller. Waiting for a code.",

@@ -31,6 +31,7 @@ pub enum L {
     HintHoldStill,
     HintRead,
     HintCameraFailed,
+    HintWaitingForImages,
     Traveller,
     NoTraveller,
     WaitingForService,

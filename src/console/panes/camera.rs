@@ -7,6 +7,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
+use unicode_width::UnicodeWidthStr;
 
 use crate::console::i18n::L;
 use crate::console::state::State;
@@ -23,20 +24,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let block = pane(L::Camera.get(lang), theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    // A failure's message wraps over up to three lines rather than being cut.
-    let hint_lines = if state.camera.failure.is_some() { 3 } else { 1 };
+    let (text, role) = hint_text(state);
+    // A message wraps rather than being cut, over at most half the pane.
+    let hint_lines = wrapped_lines(&text, wrap_width(inner)).min((inner.height / 2).max(1));
     let [picture, hint_area] =
         Layout::vertical([Constraint::Min(1), Constraint::Length(hint_lines)]).areas(inner);
+    draw_wrapped(frame, hint_area, text, theme.fg(role));
     let cam = &state.camera;
-    let (hint_label, role) = hint(state);
-    let mut hint_text = hint_label.get(lang).to_owned();
-    if let Some(failure) = &cam.failure {
-        hint_text = format!("{hint_text}: {failure}");
-    }
-    frame.render_widget(
-        Paragraph::new(Line::styled(hint_text, theme.fg(role))).wrap(Wrap { trim: true }),
-        hint_area,
-    );
     match &cam.preview {
         Some(preview) => {
             // A code read is outlined in the pass colour; one only seen, in the outline's.
@@ -62,16 +56,52 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     }
 }
 
-/// The camera as one line, while a traveller is on screen: its state and whether the
-/// traveller's code is (still) in view.
+/// The camera beneath the portrait, while a traveller is on screen: its state and whether
+/// the traveller's code is (still) in view, wrapped over [`status_height`] lines.
 pub fn draw_status_line(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let lang = state.lang;
-    let (hint, role) = hint(state);
-    let mut text = format!("{} · {}", L::Camera.get(lang), hint.get(lang));
-    if let Some(failure) = &state.camera.failure {
-        text = format!("{text}: {failure}");
-    }
-    frame.render_widget(Paragraph::new(Line::styled(text, theme.fg(role))), area);
+    let (text, role) = status_text(state);
+    draw_wrapped(frame, area, text, theme.fg(role));
+}
+
+/// The lines the camera's status needs beneath the portrait in a column `width` wide:
+/// one, or more for a message.
+pub fn status_height(state: &State, width: u16) -> u16 {
+    wrapped_lines(&status_text(state).0, wrap_width(Rect::new(0, 0, width, 1)))
+}
+
+/// Wraps one column short of `area`: ratatui's wrapping can end a line with a wide
+/// character one column past the width, which then stays inside the area.
+fn wrap_width(area: Rect) -> u16 {
+    area.width.saturating_sub(1).max(1)
+}
+
+fn draw_wrapped(frame: &mut Frame, area: Rect, text: String, style: Style) {
+    let narrower = Rect {
+        width: wrap_width(area),
+        ..area
+    };
+    frame.render_widget(
+        Paragraph::new(Line::styled(text, style)).wrap(Wrap { trim: true }),
+        narrower,
+    );
+}
+
+fn status_text(state: &State) -> (String, Role) {
+    let (hint, role) = hint_text(state);
+    (format!("{} · {hint}", L::Camera.get(state.lang)), role)
+}
+
+/// The hint in words, with the failure or the folder waited on, and its role.
+fn hint_text(state: &State) -> (String, Role) {
+    let (label, role) = hint(state);
+    let label = label.get(state.lang);
+    let cam = &state.camera;
+    let text = match (&cam.failure, &cam.waiting) {
+        (Some(failure), _) => format!("{label}: {failure}"),
+        (None, Some(folder)) => format!("{label} {folder}"),
+        (None, None) => label.to_owned(),
+    };
+    (text, role)
 }
 
 /// What the camera sees, in a few words, and the role to draw them in.
@@ -79,6 +109,8 @@ fn hint(state: &State) -> (L, Role) {
     let cam = &state.camera;
     if cam.failure.is_some() {
         (L::HintCameraFailed, Role::Fail)
+    } else if cam.waiting.is_some() {
+        (L::HintWaitingForImages, Role::Warn)
     } else if cam.read_at.is_some_and(|t| state.now - t < READ_HINT_FOR)
         || (cam.outline.is_some() && state.current.is_some())
     {
@@ -88,6 +120,27 @@ fn hint(state: &State) -> (L, Role) {
     } else {
         (L::HintHoldUp, Role::Muted)
     }
+}
+
+/// The lines `text` takes wrapped at spaces to `width` columns, as a wrapping paragraph
+/// lays it out (a word longer than a line is broken over several).
+fn wrapped_lines(text: &str, width: u16) -> u16 {
+    let width = usize::from(width.max(1));
+    let (mut lines, mut used) = (1usize, 0usize);
+    for word in text.split_whitespace() {
+        let w = word.width();
+        if used == 0 && w <= width {
+            used = w;
+        } else if used > 0 && used + 1 + w <= width {
+            used += 1 + w;
+        } else {
+            lines += usize::from(used > 0);
+            let spans = w.div_ceil(width).max(1);
+            lines += spans - 1;
+            used = w - (spans - 1) * width;
+        }
+    }
+    u16::try_from(lines).unwrap_or(u16::MAX)
 }
 
 /// Draws `img` into `area`, fitted and centred, two pixel rows per cell.
@@ -175,5 +228,48 @@ fn shade(v: u16) -> &'static str {
         104..156 => "▒",
         156..208 => "▓",
         _ => "█",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::buffer::Buffer;
+    use ratatui::widgets::Widget;
+
+    use super::*;
+
+    /// The lines a wrapping paragraph really fills with `text` at `width`.
+    fn rendered_lines(text: &str, width: u16) -> u16 {
+        let area = Rect::new(0, 0, width, 20);
+        let mut buf = Buffer::empty(area);
+        Paragraph::new(text)
+            .wrap(Wrap { trim: true })
+            .render(area, &mut buf);
+        (0..20)
+            .filter(|&y| (0..width).any(|x| !buf[(x, y)].symbol().trim().is_empty()))
+            .count() as u16
+    }
+
+    #[test]
+    fn lines_are_counted_as_a_wrapping_paragraph_breaks_them() {
+        assert_eq!(wrapped_lines("", 10), 1);
+        assert_eq!(wrapped_lines("one two three", 6), 3);
+        for (text, width) in [
+            ("one two", 7),
+            ("one two three", 7),
+            ("waiting for images in /var/lib/lanedesk-lane/images", 20),
+            (
+                "Camera · waiting for images in /srv/a-rather-long-folder-name/x",
+                21,
+            ),
+            ("攝像頭 · 正在等待影像： /var/lib/lanedesk-lane/images", 21),
+            ("camera problem: the camera stopped sending frames (EIO)", 9),
+        ] {
+            assert_eq!(
+                wrapped_lines(text, width),
+                rendered_lines(text, width),
+                "{text:?} at {width}"
+            );
+        }
     }
 }

@@ -21,6 +21,7 @@ pub(super) fn on_frame(state: &mut State, report: FrameReport) {
         .map(|quad| quad.map(|(x, y)| (x * scale, y * scale)));
     state.camera.preview = Some(report.preview);
     state.camera.failure = None;
+    state.camera.waiting = None;
     state.camera.frame_at(state.now);
 }
 

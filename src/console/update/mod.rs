@@ -75,6 +75,12 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::CameraFailed { message } => {
             state.camera.failure = Some(sanitize(&message));
+            state.camera.waiting = None;
+            vec![]
+        }
+        Msg::CameraWaiting { folder } => {
+            state.camera.waiting = Some(sanitize(&folder));
+            state.camera.failure = None;
             vec![]
         }
         Msg::CameraEnded => {

@@ -380,3 +380,21 @@ fn untrusted_text_is_cleaned_before_it_is_kept_for_the_screen() {
         NoticeText::Plain("xy".into())
     );
 }
+
+#[test]
+fn an_image_folder_waited_on_is_not_a_failure_and_a_frame_ends_the_wait() {
+    let (mut state, _) = setup();
+    send(
+        &mut state,
+        Msg::CameraWaiting {
+            folder: "/srv/images\u{1b}[2J".into(),
+        },
+    );
+    assert_eq!(state.camera.waiting.as_deref(), Some("/srv/images"));
+    assert_eq!(state.camera.failure, None);
+    send(
+        &mut state,
+        Msg::FrameShown(Box::new(testkit::preview_frame())),
+    );
+    assert_eq!(state.camera.waiting, None);
+}

@@ -30,18 +30,21 @@ pub enum SourceError {
     CorruptFrame { why: String },
     #[error("{0}")]
     Unreadable(String),
-    #[error("no images to read in {path}: it needs PNG or JPEG files")]
-    NoImages { path: String },
+    /// A watched folder with no image to read yet (empty, or not made yet).
+    #[error("waiting for images in {path}")]
+    WaitingForImages { path: String },
 }
 
 impl SourceError {
-    /// A corrupt frame or an unreadable file is skipped; the source goes on.
+    /// A corrupt frame or an unreadable file is skipped, and a folder waited on; the source
+    /// goes on.
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
             SourceError::CorruptFrame { .. }
                 | SourceError::Unreadable(_)
                 | SourceError::Disconnected { .. }
+                | SourceError::WaitingForImages { .. }
         )
     }
 }
