@@ -45,7 +45,7 @@ enum Command {
     /// The console with a built-in issuance service and a simulated camera: no setup needed.
     Demo(console::DemoArgs),
     /// The console at a real lane: webcam (or image files) and the issuance service.
-    Lane(console::LaneArgs),
+    Lane(Box<console::LaneArgs>),
     /// Check or list colour themes.
     #[command(subcommand)]
     Themes(console::ThemesCommand),
@@ -79,7 +79,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Demo(args) => console::demo(args),
-        Command::Lane(args) => console::lane(args),
+        Command::Lane(args) => console::lane(*args),
         Command::Themes(command) => console::themes(command),
         Command::Config(command) => console::config(command),
         Command::Audit(command) => audit::run(command),

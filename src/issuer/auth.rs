@@ -73,10 +73,13 @@ impl Caller {
     }
 }
 
+/// What a token's hash was found to be, and when it was looked up.
+type Seen = HashMap<[u8; 32], (Option<LaneCredential>, Instant)>;
+
 /// Lane token lookups, remembered for [`LANE_CACHE_FOR`].
 #[derive(Default)]
 pub struct LaneCache {
-    seen: Mutex<HashMap<[u8; 32], (Option<LaneCredential>, Instant)>>,
+    seen: Mutex<Seen>,
 }
 
 impl LaneCache {
@@ -105,9 +108,7 @@ impl LaneCache {
         self.lock().clear();
     }
 
-    fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], (Option<LaneCredential>, Instant)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Seen> {
         self.seen.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
