@@ -93,9 +93,8 @@ pub struct RecordedDecision {
     pub not_passed: Vec<String>,
     pub suggested: Option<String>,
     /// The verdict the officer was shown (`clear`, `review`, `escalate`, `refused`).
+    /// The code's key id and nonce travel in the request (`kid`, `nonce`).
     pub verdict: Option<String>,
-    /// The code's key id and nonce (hex), when the code parsed.
-    pub code: Option<(String, String)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -146,8 +145,8 @@ fn decision_event(d: &RecordedDecision, body_sha256: Option<String>) -> Event {
         decided_at: r.decided_at,
         handoff: r.decision == DecisionKind::Escalate,
         body_sha256,
-        kid: d.code.as_ref().map(|(k, _)| k.clone()),
-        nonce: d.code.as_ref().map(|(_, n)| n.clone()),
+        kid: r.kid.map(|k| k.to_string()),
+        nonce: r.nonce.map(|n| n.to_string()),
     }
 }
 
@@ -367,12 +366,14 @@ mod tests {
                 note: "CHAN Tai Man looked nervous, passport H12345678".into(),
                 override_reason: None,
                 decided_at: chrono::DateTime::from_timestamp(1_780_000_000, 0).unwrap(),
+                kid: Some("0102030405060708".parse().unwrap()),
+                nonce: Some("aabbccddeeff001122334455".parse().unwrap()),
+                audit_head: None,
             },
             deliver: true,
             not_passed: vec!["watch-list:fail".into()],
             suggested: Some("escalate".into()),
             verdict: Some("escalate".into()),
-            code: Some(("0102030405060708".into(), "aabbccddeeff001122334455".into())),
         }
     }
 

@@ -406,9 +406,14 @@ fn millis(at: i64) -> DateTime<Utc> {
 
 /// The stored form of a decision: compared byte for byte to tell a duplicate from a
 /// conflicting reuse of its id. serde_json writes struct fields in declaration order, so
-/// the same decision always gives the same text.
+/// the same decision always gives the same text. The audit head a lane sent with it is
+/// not part of the decision (a resend carries a later head) and is left out.
 pub(crate) fn decision_body(d: &DecisionRequest) -> Result<String, StoreError> {
-    to_json(d, "decision")
+    let decision = DecisionRequest {
+        audit_head: None,
+        ..d.clone()
+    };
+    to_json(&decision, "decision")
 }
 
 /// One endorsement row, as both back ends read it to choose the trip an exit uses.
