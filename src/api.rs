@@ -99,6 +99,48 @@ pub struct DecisionRequest {
     #[serde(default)]
     pub override_reason: Option<String>,
     pub decided_at: DateTime<Utc>,
+    /// The code's signing key and nonce, so an accepted code can be traced to its signer
+    /// (absent when the code did not parse, and from lanes older than these fields).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kid: Option<Kid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<Nonce>,
+    /// The lane's audit chain head when this was sent, for the service to witness. Not
+    /// part of the decision: the outbox file never holds it (the delivery worker adds it at
+    /// each send), and the service ignores it when telling a duplicate from a conflict.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_head: Option<AuditHead>,
+}
+
+/// A lane's audit chain head: the last record's number and SHA-256 (64 lowercase hex).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditHead {
+    pub sequence: u64,
+    pub hash: String,
+}
+
+impl AuditHead {
+    /// Whether this could be a record of a chain: numbered from 1, a SHA-256 in lowercase hex.
+    pub fn well_formed(&self) -> Result<(), String> {
+        if self.sequence == 0 {
+            return Err("a head's sequence is 0, but records are numbered from 1".into());
+        }
+        let hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
+        if self.hash.len() != 64 || !self.hash.bytes().all(hex) {
+            return Err("a head's hash is not a SHA-256 as 64 lowercase hexadecimal digits".into());
+        }
+        Ok(())
+    }
+}
+
+/// A head the service was shown by a lane: `GET /v1/lanes/{checkpoint}/{lane}/audit-heads`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WitnessedHead {
+    pub sequence: u64,
+    pub hash: String,
+    /// When the service first saw it.
+    pub seen_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -68,6 +68,9 @@ fn decision(id: &str, kind: DecisionKind) -> DecisionRequest {
         note: String::new(),
         override_reason: None,
         decided_at: Utc::now(),
+        kid: None,
+        nonce: None,
+        audit_head: None,
     }
 }
 

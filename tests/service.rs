@@ -44,6 +44,9 @@ fn decision(id: &str, card: CardRef) -> DecisionRequest {
         note: String::new(),
         override_reason: None,
         decided_at: Utc::now(),
+        kid: None,
+        nonce: None,
+        audit_head: None,
     }
 }
 

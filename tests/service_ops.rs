@@ -63,6 +63,9 @@ fn decision(id: &str) -> DecisionRequest {
         note: String::new(),
         override_reason: None,
         decided_at: Utc::now(),
+        kid: None,
+        nonce: None,
+        audit_head: None,
     }
 }
 

@@ -110,6 +110,9 @@ fn decision(id: &str, card: CardRef, kind: DecisionKind, direction: Direction) -
         note: String::new(),
         override_reason: None,
         decided_at: Utc::now(),
+        kid: None,
+        nonce: None,
+        audit_head: None,
     }
 }
 

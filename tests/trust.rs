@@ -307,6 +307,9 @@ async fn a_lane_token_works_only_for_its_own_lane_and_not_after_revocation() {
         note: String::new(),
         override_reason: None,
         decided_at: chrono::Utc::now(),
+        kid: None,
+        nonce: None,
+        audit_head: None,
     };
     let err = lane.decide(&decision).await.unwrap_err();
     assert!(

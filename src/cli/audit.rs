@@ -17,22 +17,36 @@ use crate::edges::audit::recorder::Origin;
 use crate::edges::audit::{RecordedDecision, Recorder, delivery, verify_files};
 use crate::edges::client::{ClientConfig, ServiceClient};
 
+use super::audit_witness as witness;
 use super::{fail, runtime};
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Check audit log files (or a folder of them): exit 0 when every record chains to the
-    /// one before, 1 naming the first that does not.
+    /// one before, 1 naming the first that does not. With --service, also prove that the log
+    /// still holds every chain head the issuance service witnessed (2: could not check).
     #[command(
-        after_help = "Examples:\n  lanedesk audit verify ~/.local/state/lanedesk/audit/audit-2026-11-21.jsonl\n  lanedesk audit verify ~/.local/state/lanedesk/audit"
+        after_help = "Examples:\n  lanedesk audit verify ~/.local/state/lanedesk/audit/audit-2026-11-21.jsonl\n  lanedesk audit verify ~/.local/state/lanedesk/audit\n  lanedesk audit verify ~/.local/state/lanedesk/audit --service https://issuer.example:8443 --ca-cert ca.pem\n\nExit status: 0 intact, 1 broken or not what the service witnessed, 2 could not check."
     )]
-    Verify {
-        /// Files in order (the chain runs on from one to the next), or one folder.
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-    },
+    Verify(VerifyArgs),
     #[command(hide = true)]
     Stress(StressArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Files in order (the chain runs on from one to the next), or one folder.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Base URL of the issuance service whose witnessed heads the log must hold.
+    #[arg(long)]
+    pub(super) service: Option<String>,
+    /// This lane's bearer token (needed with --service).
+    #[arg(long, env = "LANEDESK_LANE_TOKEN", hide_env_values = true)]
+    pub(super) lane_token: Option<String>,
+    /// The CA certificate (PEM) the service's certificate must chain to.
+    #[arg(long, requires = "service")]
+    pub(super) ca_cert: Option<PathBuf>,
 }
 
 /// Records decisions one after another and prints `confirmed ID` once each is on disk,
@@ -59,7 +73,7 @@ pub struct StressArgs {
 
 pub fn run(command: AuditCommand) -> ExitCode {
     match command {
-        AuditCommand::Verify { files } => verify(files),
+        AuditCommand::Verify(args) => verify(args),
         AuditCommand::Stress(args) => match runtime().and_then(|rt| rt.block_on(stress(args))) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail(e),
@@ -67,7 +81,8 @@ pub fn run(command: AuditCommand) -> ExitCode {
     }
 }
 
-fn verify(mut files: Vec<PathBuf>) -> ExitCode {
+fn verify(args: VerifyArgs) -> ExitCode {
+    let mut files = args.files.clone();
     if files.len() == 1 && files[0].is_dir() {
         match files_in(&files[0]) {
             Ok(found) if !found.is_empty() => files = found,
@@ -75,13 +90,25 @@ fn verify(mut files: Vec<PathBuf>) -> ExitCode {
             Err(e) => return fail(format!("cannot read {}: {e}", files[0].display())),
         }
     }
-    match verify_files(&files) {
+    match &args.service {
+        Some(service) => witness::verify(&files, service, &args),
+        None => verify_chain(&files),
+    }
+}
+
+pub(super) fn files_label(files: &[PathBuf]) -> String {
+    format!(
+        "{} file{}",
+        files.len(),
+        if files.len() == 1 { "" } else { "s" }
+    )
+}
+
+/// The chain alone: 0 intact, 1 broken.
+fn verify_chain(files: &[PathBuf]) -> ExitCode {
+    match verify_files(files) {
         Ok(n) => {
-            println!(
-                "ok: {n} records, chain intact ({} file{})",
-                files.len(),
-                if files.len() == 1 { "" } else { "s" }
-            );
+            println!("ok: {n} records, chain intact ({})", files_label(files));
             ExitCode::SUCCESS
         }
         Err(broken) => {
@@ -145,12 +172,14 @@ async fn stress(args: StressArgs) -> Result<(), String> {
                 note: format!("note {i}"),
                 override_reason: None,
                 decided_at: clock.now(),
+                kid: None,
+                nonce: None,
+                audit_head: None,
             },
             deliver: true,
             not_passed: vec![],
             suggested: Some("approve".into()),
             verdict: Some("clear".into()),
-            code: None,
             clock_offset: None,
         };
         let (r, c) = (recorder.clone(), clock.clone());

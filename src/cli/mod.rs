@@ -1,6 +1,7 @@
 //! The `lanedesk` command line: one binary, one subcommand per use.
 
 mod audit;
+mod audit_witness;
 mod console;
 mod generate;
 mod issuer;

@@ -16,8 +16,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::api::{
-    CardSummary, DecisionReceipt, DecisionRequest, Health, MintedToken, SignedTrustList,
-    Verification, VerificationRequest,
+    AuditHead, CardSummary, DecisionReceipt, DecisionRequest, Health, MintedToken, SignedTrustList,
+    Verification, VerificationRequest, WitnessedHead,
 };
 use crate::domain::credential::CardRef;
 use crate::domain::text::sanitize;
@@ -220,6 +220,33 @@ impl ServiceClient {
             Idempotent::Yes,
         )
         .await
+    }
+
+    /// The audit chain heads the service was shown by a lane, by sequence, ascending.
+    pub async fn audit_heads(
+        &self,
+        checkpoint: &str,
+        lane: &str,
+    ) -> Result<Vec<WitnessedHead>, ServiceError> {
+        let path = format!(
+            "v1/lanes/{}/{}/audit-heads",
+            urlencode(checkpoint),
+            urlencode(lane)
+        );
+        let mut heads: Vec<WitnessedHead> = self
+            .json(Method::GET, &path, None::<&()>, Idempotent::Yes)
+            .await?;
+        for h in &heads {
+            let head = AuditHead {
+                sequence: h.sequence,
+                hash: h.hash.clone(),
+            };
+            head.well_formed().map_err(|why| ServiceError::Nonsense {
+                what: format!("{path}: {why}"),
+            })?;
+        }
+        heads.sort_by_key(|h| h.sequence);
+        Ok(heads)
     }
 
     pub async fn photo(&self, holder_id: &str) -> Result<Vec<u8>, ServiceError> {

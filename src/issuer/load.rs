@@ -169,6 +169,9 @@ pub async fn run(plan: LoadPlan) -> Result<LoadReport, String> {
                     note: String::new(),
                     override_reason: None,
                     decided_at: Utc::now(),
+                    kid: Some(v.token.kid),
+                    nonce: Some(v.token.nonce),
+                    audit_head: None,
                 };
                 match client.decide(&decision).await {
                     Ok(_) => tally.decisions += 1,

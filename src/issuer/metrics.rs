@@ -50,7 +50,11 @@ impl Metrics {
             .unwrap_or_else(|_| PrometheusBuilder::new());
         let recorder = builder.build_recorder();
         let handle = recorder.handle();
-        let described: [(&'static str, &'static str); 13] = [
+        let described: [(&'static str, &'static str); 14] = [
+            (
+                "lanedesk_audit_heads_total",
+                "Audit chain heads lanes sent with decisions, by result (new, known, conflict, failed)",
+            ),
             (
                 "lanedesk_http_requests_total",
                 "HTTP requests answered, by route, method and status",
@@ -167,6 +171,11 @@ impl Metrics {
             &[("result", result), ("decision", decision)],
         )
         .increment(1);
+    }
+
+    pub fn audit_head(&self, result: &str) {
+        self.counter("lanedesk_audit_heads_total", &[("result", result)])
+            .increment(1);
     }
 
     pub fn trip_used(&self) {

@@ -18,6 +18,7 @@ pub mod metrics;
 mod routes;
 mod running;
 pub mod store;
+mod witness;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

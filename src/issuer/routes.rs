@@ -26,6 +26,7 @@ use super::Issuer;
 use super::admin;
 use super::auth::{self, Caller};
 use super::store::{DecisionOutcome, NewDecision, NewVerification, TripUse, apply_state};
+use super::witness;
 
 /// Requests are small JSON documents; anything larger is refused before parsing.
 const BODY_LIMIT: usize = 16 * 1024;
@@ -98,6 +99,10 @@ pub fn router(issuer: Arc<Issuer>) -> Router {
         .route("/v1/verifications", post(verify))
         .route("/v1/holders/{id}/photo", get(photo))
         .route("/v1/decisions", post(decide))
+        .route(
+            "/v1/lanes/{checkpoint}/{lane}/audit-heads",
+            get(witness::audit_heads),
+        )
         .route_layer(middleware::from_fn_with_state(
             issuer.clone(),
             auth::require_lane,
@@ -185,7 +190,7 @@ pub(super) fn check_label(value: &str, what: &str, max: usize) -> ApiResult<()> 
     Ok(())
 }
 
-fn known_checkpoint(name: &str) -> ApiResult<&'static Checkpoint> {
+pub(super) fn known_checkpoint(name: &str) -> ApiResult<&'static Checkpoint> {
     Checkpoint::find(name).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -385,6 +390,7 @@ async fn decide(
     check_label(&decision.lane, "lane", 32)?;
     check_label(&decision.officer, "officer", 64)?;
     caller.may_act_for(checkpoint.slug, &decision.lane)?;
+    witness::check_head(decision.audit_head.as_ref())?;
     if issuer
         .find_record(&decision.card)
         .await
@@ -416,6 +422,12 @@ async fn decide(
         .await
         .map_err(ApiError::store)?;
     let kind = crate::issuer::store::word(&decision.decision);
+    if let (Some(head), DecisionOutcome::Recorded(..) | DecisionOutcome::Duplicate(_)) =
+        (&decision.audit_head, &outcome)
+    {
+        let now = issuer.clock.now();
+        witness::witness(&issuer, checkpoint.slug, &decision.lane, head, now).await;
+    }
     let receipt = |recorded_at, duplicate| DecisionReceipt {
         decision_id: decision.decision_id.clone(),
         recorded_at,

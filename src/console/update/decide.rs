@@ -49,6 +49,7 @@ pub(super) fn decide(
         },
         delivery_error: None,
     };
+    let code = crate::domain::credential::parse(&p.code).ok();
     let effect = Effect::Record(Box::new(RecordedDecision {
         request: DecisionRequest {
             decision_id,
@@ -64,14 +65,14 @@ pub(super) fn decide(
             note,
             override_reason,
             decided_at: state.now,
+            kid: code.as_ref().map(|c| c.kid),
+            nonce: code.as_ref().map(|c| c.claims.nonce),
+            audit_head: None,
         },
         deliver: p.card.is_some(),
         not_passed: checks::not_passed(&p.checks),
         suggested: Some(checks::suggest(&p.checks).as_str().to_owned()),
         verdict: Some(Verdict::of(&p.checks).wire().to_owned()),
-        code: crate::domain::credential::parse(&p.code)
-            .ok()
-            .map(|c| (c.kid.to_string(), c.claims.nonce.to_string())),
         clock_offset: state.clock.offset,
     }));
     p.decision = Some(record.clone());

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 use super::recorder::Recorder;
-use crate::api::DecisionReceipt;
+use crate::api::{AuditHead, DecisionReceipt};
 use crate::domain::clock::Clock;
 use crate::edges::client::{ServiceClient, ServiceError};
 
@@ -51,7 +51,9 @@ pub async fn run(
         }
         let mut failed = false;
         let client = client();
-        for decision in pending {
+        for mut decision in pending {
+            // The service witnesses the chain as it is now: a later head at each send.
+            decision.audit_head = Some(head(&recorder));
             match client.decide(&decision).await {
                 Ok(receipt) => {
                     let mut r = recorder.lock().unwrap_or_else(|p| p.into_inner());
@@ -107,4 +109,10 @@ pub async fn run(
             }
         }
     }
+}
+
+/// The lane's audit chain head, as the service is shown it.
+fn head(recorder: &Mutex<Recorder>) -> AuditHead {
+    let (sequence, hash) = recorder.lock().unwrap_or_else(|p| p.into_inner()).head();
+    AuditHead { sequence, hash }
 }

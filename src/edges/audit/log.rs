@@ -139,14 +139,14 @@ fn check_line(
 /// record (number 1, after the zero hash): removing the first records or the first file
 /// shows. Returns how many records there are.
 pub fn verify_files(files: &[PathBuf]) -> Result<u64, Broken> {
-    walk(files, |_, _| Ok(())).map(|(count, _)| count)
+    walk(files, |_, _, _, _| Ok(())).map(|(count, _)| count)
 }
 
-/// Walks the chain from its genesis, calling `each(seq, hash)` for every record; returns
-/// the count and the head (number, hash).
+/// Walks the chain from its genesis, calling `each(seq, hash, file, line)` for every record;
+/// returns the count and the head (number, hash).
 pub fn walk(
     files: &[PathBuf],
-    mut each: impl FnMut(u64, &str) -> Result<(), String>,
+    mut each: impl FnMut(u64, &str, &Path, usize) -> Result<(), String>,
 ) -> Result<(u64, (u64, String)), Broken> {
     let (mut prev, mut last_seq) = (Some(GENESIS.to_owned()), Some(0u64));
     let mut count = 0;
@@ -185,7 +185,7 @@ pub fn walk(
                     "the first record is not the chain's genesis record".into(),
                 ));
             }
-            each(seq, &hash).map_err(|why| broken(Some(seq), why))?;
+            each(seq, &hash, file, i + 1).map_err(|why| broken(Some(seq), why))?;
             prev = Some(hash);
             last_seq = Some(seq);
             count += 1;

@@ -4,6 +4,8 @@
 //! - `log.rs`: the chained, daily-rotated log and its verification
 //! - `outbox.rs`: decisions waiting for the service, one durable file each
 //! - `recorder.rs`: the two together, in the order that survives a crash at any instant
+//! - `delivery.rs`: the outbox sent until acknowledged, each send carrying the chain's head
+//! - `witness.rs`: the log held against the heads the service witnessed
 //!
 //! The log holds ids, outcomes, reasons, times, the officer and the lane: no names and no
 //! document numbers. A note is kept as its SHA-256 (the note itself goes to the service),
@@ -13,6 +15,7 @@ pub mod delivery;
 pub mod log;
 pub mod outbox;
 pub mod recorder;
+pub mod witness;
 
 pub use log::{AuditError, AuditLog, Broken, verify_files};
 pub use outbox::{Outbox, private_dir, private_file};

@@ -98,9 +98,8 @@ pub struct RecordedDecision {
     pub not_passed: Vec<String>,
     pub suggested: Option<String>,
     /// The verdict the officer was shown (`clear`, `review`, `escalate`, `refused`).
+    /// The code's key id and nonce travel in the request (`kid`, `nonce`).
     pub verdict: Option<String>,
-    /// The code's key id and nonce (hex), when the code parsed.
-    pub code: Option<(String, String)>,
     /// The offset between the lane's clock and the service's known at the decision.
     pub clock_offset: Option<Offset>,
 }
@@ -154,8 +153,8 @@ fn decision_event(d: &RecordedDecision, body_sha256: Option<String>) -> Event {
         clock_offset: d.clock_offset,
         handoff: r.decision == DecisionKind::Escalate,
         body_sha256,
-        kid: d.code.as_ref().map(|(k, _)| k.clone()),
-        nonce: d.code.as_ref().map(|(_, n)| n.clone()),
+        kid: r.kid.map(|k| k.to_string()),
+        nonce: r.nonce.map(|n| n.to_string()),
     }
 }
 

@@ -23,7 +23,7 @@ use ed25519_dalek::SigningKey;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::api::{CardSummary, DecisionRequest, Presentation};
+use crate::api::{AuditHead, CardSummary, DecisionRequest, Presentation, WitnessedHead};
 use crate::domain::checkpoint::Region;
 use crate::domain::credential::{CardRef, Kid, Nonce};
 use crate::domain::documents::Endorsement;
@@ -213,6 +213,17 @@ pub struct TripTaken {
     pub trips_used: u32,
 }
 
+/// What became of an audit chain head a lane sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeadOutcome {
+    /// Not seen before for this lane and record number: kept.
+    New,
+    /// Seen before, with the same hash.
+    Known,
+    /// Seen before with another hash (`held`): the lane's log was rewritten or restarted.
+    Conflict { held: String },
+}
+
 pub enum DecisionOutcome {
     /// Stored now; with the trip it used, if it was an approved exit with one to use.
     Recorded(DateTime<Utc>, Option<TripTaken>),
@@ -319,6 +330,22 @@ pub trait Store: Send + Sync {
     /// The hash of `card`'s holder secret: `Ok(None)` for an unknown card or one never
     /// enrolled (no secret yet, so no code can be minted for it).
     async fn holder_secret(&self, card: CardRef) -> Result<Option<[u8; 32]>, StoreError>;
+
+    /// Keeps a lane's audit chain head (the first hash seen for a record number stays).
+    async fn record_audit_head(
+        &self,
+        checkpoint: &str,
+        lane: &str,
+        head: &AuditHead,
+        now: DateTime<Utc>,
+    ) -> Result<HeadOutcome, StoreError>;
+
+    /// Every head kept for a lane, by record number.
+    async fn audit_heads(
+        &self,
+        checkpoint: &str,
+        lane: &str,
+    ) -> Result<Vec<WitnessedHead>, StoreError>;
 
     /// Every traveller as the database has it now, with the portrait.
     async fn travellers(&self) -> Result<Vec<(TravellerRecord, Vec<u8>)>, StoreError>;
@@ -435,15 +462,20 @@ pub(crate) fn from_json<T: DeserializeOwned>(text: &str, what: &str) -> Result<T
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
 }
 
-fn millis(at: i64) -> DateTime<Utc> {
+pub(crate) fn millis(at: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(at).unwrap_or_default()
 }
 
 /// The stored form of a decision: compared byte for byte to tell a duplicate from a
 /// conflicting reuse of its id. serde_json writes struct fields in declaration order, so
-/// the same decision always gives the same text.
+/// the same decision always gives the same text. The audit head a lane sent with it is
+/// not part of the decision (a resend carries a later head) and is left out.
 pub(crate) fn decision_body(d: &DecisionRequest) -> Result<String, StoreError> {
-    to_json(d, "decision")
+    let decision = DecisionRequest {
+        audit_head: None,
+        ..d.clone()
+    };
+    to_json(&decision, "decision")
 }
 
 /// One endorsement row, as both back ends read it to choose the trip an exit uses.

@@ -18,12 +18,14 @@ fn decision(id: &str, kind: DecisionKind) -> RecordedDecision {
             note: "CHAN Tai Man looked nervous, passport H12345678".into(),
             override_reason: None,
             decided_at: chrono::DateTime::from_timestamp(1_780_000_000, 0).unwrap(),
+            kid: Some("0102030405060708".parse().unwrap()),
+            nonce: Some("aabbccddeeff001122334455".parse().unwrap()),
+            audit_head: None,
         },
         deliver: true,
         not_passed: vec!["watch-list:fail".into()],
         suggested: Some("escalate".into()),
         verdict: Some("escalate".into()),
-        code: Some(("0102030405060708".into(), "aabbccddeeff001122334455".into())),
         clock_offset: None,
     }
 }

@@ -22,6 +22,7 @@ mod schema;
 mod tests;
 mod travellers;
 mod trust;
+mod witness;
 mod writes;
 
 use std::time::Duration;
@@ -30,15 +31,15 @@ use chrono::{DateTime, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 
-use crate::api::{CardSummary, DecisionRequest};
+use crate::api::{AuditHead, CardSummary, DecisionRequest, WitnessedHead};
 use crate::domain::credential::CardRef;
 use crate::fixtures::Traveller;
 use crate::issuer::TravellerRecord;
 
 use super::{
-    Access, CardChange, CardEvent, CardState, ChangeOutcome, DecisionOutcome, IssuerKey,
-    LaneCredential, NewDecision, NewVerification, PoolStats, Recorded, Rotation, Store, StoreError,
-    count_sql, from_json,
+    Access, CardChange, CardEvent, CardState, ChangeOutcome, DecisionOutcome, HeadOutcome,
+    IssuerKey, LaneCredential, NewDecision, NewVerification, PoolStats, Recorded, Rotation, Store,
+    StoreError, count_sql, from_json,
 };
 use ed25519_dalek::SigningKey;
 
@@ -152,6 +153,24 @@ impl Store for PgStore {
 
     async fn holder_secret(&self, card: CardRef) -> Result<Option<[u8; 32]>, StoreError> {
         trust::holder_secret(self, card).await
+    }
+
+    async fn record_audit_head(
+        &self,
+        checkpoint: &str,
+        lane: &str,
+        head: &AuditHead,
+        now: DateTime<Utc>,
+    ) -> Result<HeadOutcome, StoreError> {
+        witness::record(self, checkpoint, lane, head, now).await
+    }
+
+    async fn audit_heads(
+        &self,
+        checkpoint: &str,
+        lane: &str,
+    ) -> Result<Vec<WitnessedHead>, StoreError> {
+        witness::heads(self, checkpoint, lane).await
     }
 
     async fn travellers(&self) -> Result<Vec<(TravellerRecord, Vec<u8>)>, StoreError> {

@@ -67,6 +67,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "trust anchor, trust list number, lane credentials, holder secrets",
         super::trust::V3,
     ),
+    (4, "audit heads the service witnessed", super::witness::V4),
 ];
 
 /// The URL with its password replaced, for messages and logs.

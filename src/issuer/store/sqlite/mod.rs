@@ -19,6 +19,7 @@
 mod schema;
 mod travellers;
 mod trust;
+mod witness;
 mod writer;
 mod writes;
 
@@ -33,15 +34,15 @@ use ed25519_dalek::SigningKey;
 use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::api::{CardSummary, DecisionRequest};
+use crate::api::{AuditHead, CardSummary, DecisionRequest, WitnessedHead};
 use crate::domain::credential::{CardRef, Kid};
 use crate::fixtures::Traveller;
 use crate::issuer::TravellerRecord;
 
 use super::{
-    Access, CardChange, CardEvent, CardState, ChangeOutcome, DecisionOutcome, IssuerKey,
-    LaneCredential, NewDecision, NewVerification, PoolStats, Recorded, Rotation, Store, StoreError,
-    count_sql, decision_body, from_json, from_word, millis,
+    Access, CardChange, CardEvent, CardState, ChangeOutcome, DecisionOutcome, HeadOutcome,
+    IssuerKey, LaneCredential, NewDecision, NewVerification, PoolStats, Recorded, Rotation, Store,
+    StoreError, count_sql, decision_body, from_json, from_word, millis,
 };
 
 pub use schema::{MIGRATIONS, Migration, lock_path};
@@ -246,6 +247,30 @@ impl Store for SqliteStore {
 
     async fn holder_secret(&self, card: CardRef) -> Result<Option<[u8; 32]>, StoreError> {
         self.read(move |c| trust::holder_secret(c, card)).await
+    }
+
+    async fn record_audit_head(
+        &self,
+        checkpoint: &str,
+        lane: &str,
+        head: &AuditHead,
+        now: DateTime<Utc>,
+    ) -> Result<HeadOutcome, StoreError> {
+        let (checkpoint, lane, head) = (checkpoint.to_owned(), lane.to_owned(), head.clone());
+        self.write(true, move |c| {
+            witness::record(c, &checkpoint, &lane, &head, now)
+        })
+        .await
+    }
+
+    async fn audit_heads(
+        &self,
+        checkpoint: &str,
+        lane: &str,
+    ) -> Result<Vec<WitnessedHead>, StoreError> {
+        let (checkpoint, lane) = (checkpoint.to_owned(), lane.to_owned());
+        self.read(move |c| witness::heads(c, &checkpoint, &lane))
+            .await
     }
 
     async fn travellers(&self) -> Result<Vec<(TravellerRecord, Vec<u8>)>, StoreError> {

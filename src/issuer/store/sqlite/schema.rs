@@ -31,6 +31,7 @@ pub const MIGRATIONS: &[(i64, &str, Migration)] = &[
         "trust anchor, trust list number, lane credentials, holder secrets",
         super::trust::v3,
     ),
+    (4, "audit heads the service witnessed", super::witness::v4),
 ];
 
 fn v1(c: &Connection) -> Result<(), StoreError> {
