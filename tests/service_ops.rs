@@ -476,7 +476,7 @@ async fn a_file_from_an_earlier_lanedesk_is_upgraded_in_place() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(versions, vec![1, 2, 3]);
+    assert_eq!(versions, vec![1, 2, 3, 4]);
     issuer.close().await;
 
     // Opened again: nothing to migrate, nothing duplicated.

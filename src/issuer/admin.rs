@@ -22,7 +22,7 @@ use crate::domain::text::sanitize;
 use super::Issuer;
 use super::auth::{credential, same_secret};
 use super::lifecycle::CardAction;
-use super::routes::{ApiError, ApiResult, check_label, json_body};
+use super::problem::{ApiError, ApiResult, check_label, json_body};
 use super::store::{CardChange, CardEvent, ChangeOutcome};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

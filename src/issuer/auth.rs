@@ -14,7 +14,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::Issuer;
-use super::routes::{ApiError, ApiResult};
+use super::problem::{ApiError, ApiResult};
 use super::store::credentials::{same_hash, secret_hash};
 use super::store::{LaneCredential, Store, StoreError};
 use crate::domain::credential::CardRef;

@@ -15,6 +15,7 @@ pub mod keys;
 pub mod lifecycle;
 pub mod load;
 pub mod metrics;
+mod problem;
 mod routes;
 mod running;
 pub mod store;

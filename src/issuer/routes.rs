@@ -6,17 +6,17 @@ use std::time::Instant;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, Extension, MatchedPath, Path, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
 use crate::api::{
-    CardInfo, DecisionReceipt, DecisionRequest, Health, PROBLEM_CONTENT_TYPE, Problem, Readiness,
-    SignedTrustList, TokenInfo, Verification, VerificationRequest,
+    CardInfo, DecisionReceipt, DecisionRequest, Health, Readiness, SignedTrustList, TokenInfo,
+    Verification, VerificationRequest,
 };
-use crate::domain::checkpoint::{Checkpoint, Direction};
+use crate::domain::checkpoint::Direction;
 use crate::domain::credential::{self, CardRef, CredentialError};
 use crate::domain::decision::DecisionKind;
 use crate::domain::text::sanitize;
@@ -25,73 +25,13 @@ use crate::domain::trust::TrustList;
 use super::Issuer;
 use super::admin;
 use super::auth::{self, Caller};
+use super::problem::ApiError;
+use super::problem::{ApiResult, check_label, json_body, known_checkpoint};
 use super::store::{DecisionOutcome, NewDecision, NewVerification, TripUse, apply_state};
 use super::witness;
 
 /// Requests are small JSON documents; anything larger is refused before parsing.
 const BODY_LIMIT: usize = 16 * 1024;
-
-pub struct ApiError(pub(crate) Problem);
-
-impl ApiError {
-    pub(super) fn new(
-        status: StatusCode,
-        code: &str,
-        title: &str,
-        detail: impl Into<String>,
-    ) -> Self {
-        Self(Problem::new(status.as_u16(), code, title, detail))
-    }
-
-    pub(super) fn internal(what: impl std::fmt::Display) -> Self {
-        tracing::error!("internal failure: {what}");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "Internal failure",
-            "The service failed while answering; the failure is in its log.",
-        )
-    }
-
-    /// The database failed: 503 while the service is stopping or the database is out of
-    /// reach (a load balancer retries elsewhere), 500 otherwise.
-    pub(super) fn store(e: super::StoreError) -> Self {
-        match e {
-            super::StoreError::Closed
-            | super::StoreError::Postgres(_)
-            | super::StoreError::Busy(_) => {
-                tracing::warn!("database unavailable: {e}");
-                Self::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "unavailable",
-                    "Service unavailable",
-                    "The service cannot reach its database just now; try again shortly.",
-                )
-            }
-            other => Self::internal(other),
-        }
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let status =
-            StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut response = (status, Json(self.0)).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
-        );
-        if status == StatusCode::UNAUTHORIZED {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        }
-        response
-    }
-}
-
-pub(super) type ApiResult<T> = Result<T, ApiError>;
 
 pub fn router(issuer: Arc<Issuer>) -> Router {
     let lane_only = Router::new()
@@ -164,41 +104,6 @@ async fn method_not_allowed() -> ApiError {
         "Method not allowed",
         "This path does not accept that method.",
     )
-}
-
-pub(super) fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
-    body.map(|Json(v)| v).map_err(|rejection| {
-        ApiError::new(
-            rejection.status(),
-            "bad-request",
-            "Request body not understood",
-            sanitize(&rejection.body_text()),
-        )
-    })
-}
-
-/// Lane and officer ids are short printable labels.
-pub(super) fn check_label(value: &str, what: &str, max: usize) -> ApiResult<()> {
-    if value.is_empty() || value.chars().count() > max || sanitize(value) != value {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad-request",
-            "Request body not understood",
-            format!("{what} must be 1 to {max} printable characters"),
-        ));
-    }
-    Ok(())
-}
-
-pub(super) fn known_checkpoint(name: &str) -> ApiResult<&'static Checkpoint> {
-    Checkpoint::find(name).map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "unknown-checkpoint",
-            "Unknown checkpoint",
-            e,
-        )
-    })
 }
 
 async fn health(State(issuer): State<Arc<Issuer>>) -> Json<Health> {

@@ -16,7 +16,7 @@ use crate::domain::text::sanitize;
 
 use super::Issuer;
 use super::auth::Caller;
-use super::routes::{ApiError, ApiResult, check_label, known_checkpoint};
+use super::problem::{ApiError, ApiResult, check_label, known_checkpoint};
 use super::store::HeadOutcome;
 
 /// A head sent with a decision, refused before anything is recorded when it is not one.
