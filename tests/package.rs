@@ -522,7 +522,7 @@ fn the_package_holds_the_binary_pages_completions_data_config_and_units() {
 }
 
 #[test]
-fn installing_creates_the_users_and_a_token_upgrades_keep_edits_and_purge_removes_all() {
+fn installing_creates_the_users_and_the_service_environment_upgrades_keep_edits_and_purge_removes_all() {
     let root = Root::install();
     let passwd = std::fs::read_to_string(root.path("/etc/passwd")).unwrap();
     for user in ["lanedesk-issuer", "lanedesk-lane"] {
@@ -543,16 +543,12 @@ fn installing_creates_the_users_and_a_token_upgrades_keep_edits_and_purge_remove
     let env_path = root.path("/etc/lanedesk/issuer.env");
     let env = std::fs::read_to_string(&env_path).expect("postinst writes issuer.env");
     let mode = std::fs::metadata(&env_path).unwrap().permissions().mode() & 0o777;
-    assert_eq!(mode, 0o600, "the token file is for root alone");
-    let token = env_file(&env)
-        .into_iter()
-        .find(|(k, _)| k == "LANEDESK_LANE_TOKEN")
-        .map(|(_, v)| v)
-        .expect("a lane token in issuer.env");
+    assert_eq!(mode, 0o600, "the service's secrets are for root alone");
     assert!(
-        token.len() == 64 && token.chars().all(|c| c.is_ascii_hexdigit()),
-        "{token:?}"
+        env_file(&env).is_empty(),
+        "no shared lane token (that is --demo only): {env}"
     );
+    assert!(env.contains("issuer lanes add"), "{env}");
 
     let status = std::fs::read_to_string(root.path("/var/lib/dpkg/status")).unwrap();
     assert!(
@@ -755,11 +751,10 @@ fn the_units_command_lines_serve_and_run_a_lane_on_the_installed_files() {
     let addr = format!("127.0.0.1:{}", free_loopback_port());
     args[listen + 1] = addr.clone();
     let vars = issuer.environment(&root);
-    let token = vars
-        .iter()
-        .find(|(k, _)| k == "LANEDESK_LANE_TOKEN")
-        .map(|(_, v)| v.clone())
-        .expect("the unit's environment gives the lane token");
+    assert!(
+        !vars.iter().any(|(k, _)| k == "LANEDESK_LANE_TOKEN"),
+        "no shared lane token outside --demo: {vars:?}"
+    );
     assert_eq!(Path::new(&args[0]), root.path("/usr/bin/lanedesk"));
     let mut command = Command::new(&args[0]);
     as_user_in(&mut command, home.path());
@@ -790,11 +785,34 @@ fn the_units_command_lines_serve_and_run_a_lane_on_the_installed_files() {
         "the database is in the state folder"
     );
 
-    // A traveller's code, minted and verified with the token from issuer.env.
+    // The operator's commands on the service's database: the anchor lanes pin, the lane's
+    // own token (for the example configuration's lane), a holder secret for T01's phone.
+    let db = state.join("issuer.sqlite");
+    let first_line = |args: &[&str]| {
+        let out = run(root.lanedesk(home.path()).args(args).arg("--db").arg(&db));
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        text(&out.stdout).lines().next().unwrap_or_default().to_owned()
+    };
+    let anchor = first_line(&["issuer", "anchor"]);
+    assert!(anchor.starts_with("ed25519:"), "{anchor}");
+    let token = first_line(&[
+        "issuer",
+        "lanes",
+        "add",
+        "--checkpoint",
+        "futian",
+        "--lane",
+        "12",
+    ]);
+    let holder = first_line(&["issuer", "cards", "enrol", "--card", "T01"]);
+
+    // A traveller's code, minted as T01's phone would and verified as lane 12 would.
     let url = format!("http://{addr}");
     let mint = |png: Option<&Path>| {
         let mut command = root.lanedesk(home.path());
-        command.args(["issuer", "mint", "--service", &url, "--card", "T01"]);
+        command
+            .args(["issuer", "mint", "--service", &url, "--card", "T01"])
+            .args(["--holder-secret", &holder]);
         if let Some(png) = png {
             command.arg("--png").arg(png);
         }
@@ -809,8 +827,12 @@ fn the_units_command_lines_serve_and_run_a_lane_on_the_installed_files() {
         &url,
         "--lane-token",
         &token,
+        "--trust-anchor",
+        &anchor,
         "--checkpoint",
-        "lo-wu",
+        "futian",
+        "--lane",
+        "12",
         "--direction",
         "entry",
         &code,
@@ -842,7 +864,8 @@ fn the_units_command_lines_serve_and_run_a_lane_on_the_installed_files() {
         .args(["--service", &url, "--images"])
         .arg(&frames)
         .envs(lane.environment(&root))
-        .env("LANEDESK_LANE_TOKEN", &token);
+        .env("LANEDESK_LANE_TOKEN", &token)
+        .env("LANEDESK_TRUST_ANCHOR", &anchor);
     assert_eq!(Path::new(&args[0]), root.path("/usr/bin/lanedesk"));
     let mut term = Terminal::start(&command);
     // Futian and O1234 come from the example /etc/lanedesk/lane.toml.
