@@ -522,7 +522,8 @@ fn the_package_holds_the_binary_pages_completions_data_config_and_units() {
 }
 
 #[test]
-fn installing_creates_the_users_and_the_service_environment_upgrades_keep_edits_and_purge_removes_all() {
+fn installing_creates_the_users_and_the_service_environment_upgrades_keep_edits_and_purge_removes_all()
+ {
     let root = Root::install();
     let passwd = std::fs::read_to_string(root.path("/etc/passwd")).unwrap();
     for user in ["lanedesk-issuer", "lanedesk-lane"] {
@@ -791,7 +792,11 @@ fn the_units_command_lines_serve_and_run_a_lane_on_the_installed_files() {
     let first_line = |args: &[&str]| {
         let out = run(root.lanedesk(home.path()).args(args).arg("--db").arg(&db));
         assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
-        text(&out.stdout).lines().next().unwrap_or_default().to_owned()
+        text(&out.stdout)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned()
     };
     let anchor = first_line(&["issuer", "anchor"]);
     assert!(anchor.starts_with("ed25519:"), "{anchor}");
@@ -804,14 +809,28 @@ fn the_units_command_lines_serve_and_run_a_lane_on_the_installed_files() {
         "--lane",
         "12",
     ]);
-    let holder = first_line(&["issuer", "cards", "enrol", "--card", "T01"]);
+    let enrolled = run(root
+        .lanedesk(home.path())
+        .args(["issuer", "cards", "enrol", "--card", "T01", "--db"])
+        .arg(&db));
+    assert!(enrolled.status.success(), "{}", text(&enrolled.stderr));
+    let enrolled = text(&enrolled.stdout);
+    let holder = enrolled.lines().next().unwrap_or_default().to_owned();
+    // "# the holder secret of card REF (T01 ...)": outside demo mode a phone names its card
+    // by reference, as the e-card app knows it.
+    let t01 = enrolled
+        .split("card ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("enrol names the card")
+        .to_owned();
 
     // A traveller's code, minted as T01's phone would and verified as lane 12 would.
     let url = format!("http://{addr}");
     let mint = |png: Option<&Path>| {
         let mut command = root.lanedesk(home.path());
         command
-            .args(["issuer", "mint", "--service", &url, "--card", "T01"])
+            .args(["issuer", "mint", "--service", &url, "--card", &t01])
             .args(["--holder-secret", &holder]);
         if let Some(png) = png {
             command.arg("--png").arg(png);

@@ -116,7 +116,8 @@ async fn resolve_card(client: &ServiceClient, given: &str) -> Result<CardRef, St
     }
     let cards = client.cards().await.map_err(|e| {
         format!(
-            "{e}. Only a service in demo mode lists its cards: give the card's 32-digit reference instead"
+            "{} Only a service in demo mode lists its cards: give the card's 32-digit reference instead (`lanedesk issuer cards enrol` prints it)",
+            e.to_string().trim_end_matches('.').to_owned() + "."
         )
     })?;
     cards

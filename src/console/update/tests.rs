@@ -398,3 +398,39 @@ fn an_image_folder_waited_on_is_not_a_failure_and_a_frame_ends_the_wait() {
     );
     assert_eq!(state.camera.waiting, None);
 }
+
+#[test]
+fn a_code_from_a_key_the_lane_does_not_know_yet_fetches_the_list_and_is_checked_again() {
+    let (mut state, mut issuer) = setup();
+    let t = testkit::traveller("T01");
+    // The service rotated: a new key, which the lane's list does not hold yet.
+    let rotated = crate::domain::credential::Kid([9; 8]);
+    let new_key = ed25519_dalek::SigningKey::from_bytes(&[11; 32]);
+    let mut claims =
+        crate::domain::credential::Claims::fresh("CN-NIA", t.card, testkit::now().timestamp());
+    claims.nonce = crate::domain::credential::Nonce([3; 12]);
+    let code = crate::domain::credential::mint(&claims, rotated, &new_key);
+
+    let effects = send(&mut state, Msg::CodeRead { text: code });
+    assert!(
+        matches!(effects[..], [Effect::FetchTrustList]),
+        "the list is asked for at once, and nothing is sent before: {effects:?}"
+    );
+    assert_eq!(outcome(&state, "code-signature"), Some(Outcome::Fail));
+
+    let mut list = issuer.trust.clone();
+    list.keys.push(crate::domain::trust::TrustedKey {
+        kid: rotated,
+        key: new_key.verifying_key(),
+        ..list.keys[0].clone()
+    });
+    list.sequence += 1;
+    issuer.trust = list.clone();
+    let effects = send(&mut state, Msg::TrustListFetched { result: Ok(list) });
+    assert!(
+        matches!(effects[..], [Effect::Verify { .. }]),
+        "checked again with the new list, then sent to the service: {effects:?}"
+    );
+    assert_eq!(outcome(&state, "code-signature"), Some(Outcome::Pass));
+    assert!(state.recheck.is_none());
+}
