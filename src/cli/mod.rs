@@ -1,6 +1,7 @@
 //! The `lanedesk` command line: one binary, one subcommand per use.
 
 mod audit;
+mod config;
 mod console;
 mod generate;
 mod issuer;
@@ -51,7 +52,7 @@ enum Command {
     Themes(console::ThemesCommand),
     /// Check a lane configuration file.
     #[command(subcommand)]
-    Config(console::ConfigCommand),
+    Config(config::ConfigCommand),
     /// Training sessions on a virtual clock: grade a trainee's decisions, print the expected ones.
     Train(train::TrainArgs),
     /// Check the audit log's chain.
@@ -81,7 +82,7 @@ pub fn main() -> ExitCode {
         Command::Demo(args) => console::demo(args),
         Command::Lane(args) => console::lane(*args),
         Command::Themes(command) => console::themes(command),
-        Command::Config(command) => console::config(command),
+        Command::Config(command) => config::run(command),
         Command::Audit(command) => audit::run(command),
         Command::Train(args) => train::run(args),
         Command::Issuer(command) => issuer::run(command),
