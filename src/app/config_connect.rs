@@ -108,26 +108,27 @@ async fn token_step(client: &ServiceClient, config: &LaneConfig) -> Result<Strin
     };
     let checkpoint = Checkpoint::find(checkpoint).map_err(|_| "not tried: no known checkpoint")?;
     let new_one = format!(
-        "`lanedesk issuer lanes add --checkpoint {} --lane {lane}` on the service makes one",
+        "made on the service with `lanedesk issuer lanes add --checkpoint {} --lane {lane}`",
         checkpoint.slug
     );
     if lane_token(config).is_none() {
         return Err(format!(
-            "no lane-token: set it in the lane configuration (or LANEDESK_LANE_TOKEN); {new_one}"
+            "no lane-token: set it in the lane configuration (or LANEDESK_LANE_TOKEN) to this lane's token, {new_one}"
         ));
     }
     match client.lane_identity(checkpoint.slug, lane).await {
         Ok(id) if id.shared => Ok("the demo's shared token (issuer serve --demo)".into()),
         Ok(id) => Ok(format!("the token of lane {} at {}", id.lane, id.checkpoint)),
         Err(ServiceError::LaneTokenRefused { detail }) => Err(format!(
-            "the service refused the token ({detail}). Check lane-token in the lane configuration, or ask for a new one: {new_one}"
+            "the service refused the token ({}). Check lane-token in the lane configuration, or ask for a new one, {new_one}",
+            detail.trim_end_matches('.')
         )),
         Err(ServiceError::Refused {
             status: 403,
             detail,
             ..
         }) => Err(format!(
-            "{detail} Set lane-token to this lane's own token, or ask for one: {new_one}"
+            "{detail} Set lane-token to this lane's own token, {new_one}"
         )),
         Err(ServiceError::Refused { status: 404, .. }) => Err(
             "the service has no lane check (GET /v1/lanes/…): it is older than this lanedesk; update the service".into(),
