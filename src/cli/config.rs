@@ -44,6 +44,12 @@ pub fn run(command: ConfigCommand) -> ExitCode {
     for problem in &problems {
         eprintln!("{}", sentence(problem));
     }
+    if config
+        .as_ref()
+        .is_some_and(|c| config_connect::lane_token(c).is_none())
+    {
+        println!("note: no `lane-token` set: pass --lane-token or set LANEDESK_LANE_TOKEN");
+    }
     let mut ok = problems.is_empty();
     if let Some(config) = &config
         && connect
