@@ -27,6 +27,17 @@ pub struct Readiness {
     pub database: String,
 }
 
+/// `GET /v1/lanes/{checkpoint}/{lane}`: the lane the token presented belongs to, for a
+/// lane (or `lanedesk config check --connect`) to learn that its token is accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LaneIdentity {
+    /// The control point's slug.
+    pub checkpoint: String,
+    pub lane: String,
+    /// The demo's shared token, good for any lane (`issuer serve --demo`).
+    pub shared: bool,
+}
+
 /// `GET /v1/trust-list`: the keys, signed by the service's trust anchor (see
 /// `domain::trust`, where the list is verified).
 pub use crate::domain::trust::{SignedTrustList, TrustKeyBody, TrustListPayload};

@@ -174,7 +174,18 @@ fn a_lane_configuration_loads_and_mistakes_name_the_line() {
 fn config_check_reports_ok_or_the_line() {
     let dir = tempfile::tempdir().unwrap();
     let good = dir.path().join("lane.toml");
-    std::fs::write(&good, GOOD_CONFIG).unwrap();
+    // A finished lane's file: its trust anchor, and image files where this build may have
+    // no camera.
+    let finished = GOOD_CONFIG
+        .replace(
+            "[camera]",
+            "trust-anchor = \"ed25519:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"\n\n[camera]",
+        )
+        .replace(
+            "index = 0\nwidth = 1280\nheight = 720\nfps = 15\n",
+            "images = \"frames\"\n",
+        );
+    std::fs::write(&good, finished).unwrap();
     let out = lanedesk()
         .args(["config", "check"])
         .arg(&good)

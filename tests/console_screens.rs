@@ -104,6 +104,7 @@ fn offline() {
             code: None,
             message: "cannot reach the issuance service at https://issuer.example:8443/: connection refused. Check the network; decisions are kept.".into(),
             offline: true,
+            token_refused: false,
         };
         send(
             &mut state,
@@ -421,5 +422,32 @@ fn camera_waiting_for_images() {
         let text = left_column_text(&terminal, 22);
         let said = format!("waitingforimagesin{IMAGES}");
         assert!(text.contains(&said), "{said:?} not in {text:?}");
+    }
+}
+
+#[test]
+fn lane_token_refused() {
+    // The service answers but refuses the lane's token: the header says so, not "online",
+    // and the notice line says what to do. In all three languages.
+    let theme = Theme::dark();
+    for lang in [Lang::En, Lang::ZhHans, Lang::ZhHant] {
+        let (mut state, _) = base(lang);
+        let refused = Failure {
+            code: None,
+            message: "the issuance service refused this lane's token (Lane token refused).".into(),
+            offline: false,
+            token_refused: true,
+        };
+        send(
+            &mut state,
+            Msg::HealthChecked {
+                result: Err(refused),
+            },
+        );
+        for size in SIZES {
+            let terminal = render(&state, &theme, size);
+            let name = format!("token-refused-{}-{}x{}", lang.tag(), size.0, size.1);
+            insta::assert_snapshot!(name, terminal.backend());
+        }
     }
 }

@@ -10,7 +10,6 @@ use crate::console::graphics::GraphicsChoice;
 use crate::console::keymap::{Keymap, line_of};
 use crate::console::runtime::Appearance;
 use crate::console::theme::Theme;
-use crate::domain::checkpoint::{Checkpoint, Direction};
 use crate::domain::lang::Lang;
 
 /// The user's folders: `~/.config/lanedesk` for settings, themes and keys, and a state
@@ -32,7 +31,7 @@ pub fn default_fixtures() -> PathBuf {
 
 /// Folders a theme is looked for in by name, before the built-in ones: the user's
 /// (`~/.config/lanedesk/themes`), then the data folder's `themes/`.
-fn theme_dirs() -> Vec<PathBuf> {
+pub(super) fn theme_dirs() -> Vec<PathBuf> {
     let user = dirs().map(|d| d.config_dir().join("themes"));
     user.into_iter()
         .chain([install::data_dir().join("themes")])
@@ -156,79 +155,24 @@ impl LaneConfig {
 
     /// Parses and checks the values that can be checked without the network.
     pub fn parse(text: &str, origin: &str) -> Result<LaneConfig, ConfigError> {
-        let at = |key: &str, message: String| ConfigError {
-            origin: origin.to_owned(),
-            line: find_key_line(text, key),
-            message,
-        };
         let config: LaneConfig =
             toml::from_str(text).map_err(|e: toml::de::Error| ConfigError {
                 origin: origin.to_owned(),
                 line: line_of(text, e.span().map_or(0, |s| s.start)),
                 message: e.message().trim().to_owned(),
             })?;
-        if let Some(cp) = &config.checkpoint {
-            Checkpoint::find(cp).map_err(|m| at("checkpoint", m))?;
+        match super::config_check::value_problems(&config, text, origin)
+            .into_iter()
+            .next()
+        {
+            Some(problem) => Err(problem),
+            None => Ok(config),
         }
-        if let Some(d) = &config.direction {
-            d.parse::<Direction>().map_err(|m| at("direction", m))?;
-        }
-        if let Some(l) = &config.language {
-            l.parse::<Lang>().map_err(|m| at("language", m))?;
-        }
-        if let Some(g) = &config.graphics {
-            g.parse::<GraphicsChoice>().map_err(|m| at("graphics", m))?;
-        }
-        if let Some(s) = &config.service {
-            let url = reqwest::Url::parse(s).map_err(|e| {
-                at(
-                    "service",
-                    format!("service {s:?} is not an address ({e}): give it as https://host:port"),
-                )
-            })?;
-            if !matches!(url.scheme(), "http" | "https") {
-                return Err(at(
-                    "service",
-                    format!("service {s:?} must be an https:// address"),
-                ));
-            }
-            crate::edges::client::transport_allowed(&url)
-                .map_err(|why| at("service", format!("service {s:?}: {why}")))?;
-        }
-        if let Some(a) = &config.trust_anchor {
-            a.parse::<crate::domain::trust::TrustAnchor>()
-                .map_err(|m| at("trust-anchor", m))?;
-        }
-        use crate::domain::checkpoint::{LANE_MAX, OFFICER_MAX, check_label};
-        if let Some(l) = &config.lane {
-            check_label(l, "lane label", LANE_MAX).map_err(|m| at("lane", m))?;
-        }
-        if let Some(o) = &config.officer {
-            check_label(o, "officer id", OFFICER_MAX).map_err(|m| at("officer", m))?;
-        }
-        if let Some(t) = &config.theme {
-            Theme::find_in(t, &theme_dirs()).map_err(|e| at("theme", e.to_string()))?;
-        }
-        if let Some(k) = &config.keymap {
-            Keymap::load(k).map_err(|e| at("keymap", e.to_string()))?;
-        }
-        if let Some(0) = config.camera.fps {
-            return Err(at("fps", "camera fps must be at least 1".into()));
-        }
-        config.reader.readers(None).map_err(|(k, m)| at(k, m))?;
-        config.clock.policy().map_err(|(k, m)| at(k, m))?;
-        if config.camera.images.is_some() && config.camera.index.is_some() {
-            return Err(at(
-                "images",
-                "give either camera.index or camera.images, not both".into(),
-            ));
-        }
-        Ok(config)
     }
 }
 
 /// The line a top-level, `[camera]`, `[reader]` or `[clock]` key is on, for messages about its value.
-fn find_key_line(text: &str, key: &str) -> usize {
+pub(super) fn find_key_line(text: &str, key: &str) -> usize {
     text.lines()
         .position(|l| {
             l.trim_start()

@@ -10,6 +10,8 @@
 //! - `issuer_places.rs`: where `issuer serve` finds its fixtures and keeps its database
 
 pub mod config;
+pub mod config_check;
+pub mod config_connect;
 pub mod demo;
 pub mod install;
 pub mod issuer_places;

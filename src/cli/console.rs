@@ -1,4 +1,4 @@
-//! The console commands: `demo`, `lane`, `themes`, `config`.
+//! The console commands: `demo`, `lane`, `themes`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -144,16 +144,6 @@ pub enum ThemesCommand {
     },
     /// List the built-in themes.
     List,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum ConfigCommand {
-    /// Check a lane configuration file (default: ~/.config/lanedesk/lane.toml).
-    #[command(after_help = "Example:\n  lanedesk config check /etc/lanedesk/lane.toml")]
-    Check {
-        /// The lane configuration file [default: ~/.config/lanedesk/lane.toml].
-        file: Option<PathBuf>,
-    },
 }
 
 fn lane_info(
@@ -357,36 +347,6 @@ pub fn themes(command: ThemesCommand) -> ExitCode {
             } else {
                 ExitCode::SUCCESS
             }
-        }
-    }
-}
-
-pub fn config(command: ConfigCommand) -> ExitCode {
-    let ConfigCommand::Check { file } = command;
-    let Some(path) = file.or_else(lane::default_config) else {
-        return fail(
-            "no configuration file given and no home folder to look in: pass the file's path",
-        );
-    };
-    match LaneConfig::load(&path) {
-        Ok(config) => {
-            println!("ok: {}", path.display());
-            if config.service.is_none() {
-                println!("note: no `service` set: pass --service when starting the lane");
-            }
-            if config.lane_token.is_none() {
-                println!("note: no `lane-token` set: pass --lane-token or set LANEDESK_LANE_TOKEN");
-            }
-            if config.trust_anchor.is_none() {
-                println!(
-                    "note: no `trust-anchor` set: pass --trust-anchor or set LANEDESK_TRUST_ANCHOR (`lanedesk issuer anchor --db FILE` prints it on the service)"
-                );
-            }
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("lanedesk: {e}");
-            ExitCode::FAILURE
         }
     }
 }

@@ -2,6 +2,7 @@
 
 mod audit;
 mod audit_witness;
+mod config;
 mod console;
 mod generate;
 mod issuer;
@@ -52,7 +53,7 @@ enum Command {
     Themes(console::ThemesCommand),
     /// Check a lane configuration file.
     #[command(subcommand)]
-    Config(console::ConfigCommand),
+    Config(config::ConfigCommand),
     /// Training sessions on a virtual clock: grade a trainee's decisions, print the expected ones.
     Train(train::TrainArgs),
     /// Check the audit log's chain.
@@ -82,7 +83,7 @@ pub fn main() -> ExitCode {
         Command::Demo(args) => console::demo(args),
         Command::Lane(args) => console::lane(*args),
         Command::Themes(command) => console::themes(command),
-        Command::Config(command) => console::config(command),
+        Command::Config(command) => config::run(command),
         Command::Audit(command) => audit::run(command),
         Command::Train(args) => train::run(args),
         Command::Issuer(command) => issuer::run(command),

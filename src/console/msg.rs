@@ -31,6 +31,8 @@ pub struct Failure {
     pub message: String,
     /// True when the service could not be reached at all (offline), not when it refused.
     pub offline: bool,
+    /// The service refused the lane's token (401, or 403: another lane's).
+    pub token_refused: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -35,6 +35,7 @@ impl Failure {
             code: error.refusal_code().map(str::to_owned),
             message: error.to_string(),
             offline: error.offline(),
+            token_refused: error.token_refused(),
         }
     }
 }
@@ -57,6 +58,8 @@ pub struct EffectRunner {
     learned: Arc<Mutex<Option<Learned>>>,
     /// The pinned trust anchor every trust list must be signed by.
     anchor: TrustAnchor,
+    /// This lane, as its token must belong to (asked at every health check).
+    lane: Origin,
 }
 
 impl EffectRunner {
@@ -100,6 +103,7 @@ impl EffectRunner {
             trust_cache: trust_cache::path_in(state_dir),
             learned: Arc::new(Mutex::new(None)),
             anchor,
+            lane: origin.clone(),
         })
     }
 
@@ -201,22 +205,45 @@ impl EffectRunner {
             // Decisions held back by an outage go now, not after the backoff.
             self.back_online.notify_waiters();
         }
-        let mut learned = self.learned.lock().unwrap_or_else(|p| p.into_inner());
-        let offset = match &answer {
-            Ok(health) => {
-                let l = Learned::from_round_trip(sent_wall, sent_mono, received_mono, health.time);
-                *learned = Some(l);
-                Some(l.offset)
+        let offset = {
+            let mut learned = self.learned.lock().unwrap_or_else(|p| p.into_inner());
+            match &answer {
+                Ok(health) => {
+                    let l =
+                        Learned::from_round_trip(sent_wall, sent_mono, received_mono, health.time);
+                    *learned = Some(l);
+                    Some(l.offset)
+                }
+                // Offline: the last offset learned, unless the clock went back since.
+                Err(_) => learned.map(|l| l.since(self.clock.now(), self.clock.monotonic())),
             }
-            // Offline: the last offset learned, unless the clock went back since.
-            Err(_) => learned.map(|l| l.since(self.clock.now(), self.clock.monotonic())),
         };
-        drop(learned);
         if let Some(offset) = offset {
             // Sent before the health answer, so the lane knows its clock when it hears it.
             let _ = self.tx.send(Msg::ClockChecked { offset });
         }
+        let result = match result {
+            Ok(latency) => self.lane_token(client).await.map(|()| latency),
+            Err(f) => Err(f),
+        };
         Msg::HealthChecked { result }
+    }
+
+    /// Whether the service takes this lane's token, asked after each good health answer:
+    /// a refused token is said at once, not at the first traveller. Any other failure of
+    /// this call (a service without it, a moment's outage) leaves the health answer as it was.
+    async fn lane_token(&self, client: &ServiceClient) -> Result<(), Failure> {
+        match client
+            .lane_identity(&self.lane.checkpoint, &self.lane.lane)
+            .await
+        {
+            Err(e) if e.token_refused() => Err(Failure::from_service(&e)),
+            Err(e) => {
+                tracing::debug!(error = %e, "the lane token could not be checked");
+                Ok(())
+            }
+            Ok(_) => Ok(()),
+        }
     }
 
     /// Fetches the list, verified against the pinned anchor, and keeps it on disk. A list
@@ -238,6 +265,7 @@ impl EffectRunner {
                         code: None,
                         message: e.to_string(),
                         offline: false,
+                        token_refused: false,
                     }),
                     other => {
                         if let Err(e) = other {

@@ -68,6 +68,11 @@ pub enum ServiceState {
         since: DateTime<Utc>,
         reason: String,
     },
+    /// The service answers but refuses this lane's token (unknown, revoked, or another
+    /// lane's): nothing it would say about a traveller can be had until the token is fixed.
+    TokenRefused {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, Default)]

@@ -16,8 +16,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::api::{
-    AuditHead, CardSummary, DecisionReceipt, DecisionRequest, Health, MintedToken, SignedTrustList,
-    Verification, VerificationRequest, WitnessedHead,
+    AuditHead, CardSummary, DecisionReceipt, DecisionRequest, Health, LaneIdentity, MintedToken,
+    SignedTrustList, Verification, VerificationRequest, WitnessedHead,
 };
 use crate::domain::credential::CardRef;
 use crate::domain::text::sanitize;
@@ -173,6 +173,18 @@ impl ServiceClient {
 
     pub async fn health(&self) -> Result<Health, ServiceError> {
         self.json(Method::GET, "v1/health", None::<&()>, Idempotent::Yes)
+            .await
+    }
+
+    /// The lane this client's token belongs to, asked as `checkpoint`'s `lane`: an
+    /// authenticated call that changes nothing (401 unknown or revoked, 403 another lane's).
+    pub async fn lane_identity(
+        &self,
+        checkpoint: &str,
+        lane: &str,
+    ) -> Result<LaneIdentity, ServiceError> {
+        let path = format!("v1/lanes/{}/{}", urlencode(checkpoint), urlencode(lane));
+        self.json(Method::GET, &path, None::<&()>, Idempotent::Yes)
             .await
     }
 

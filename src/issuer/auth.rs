@@ -8,7 +8,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::{Request, State};
+use axum::Json;
+use axum::extract::{Extension, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -17,6 +18,8 @@ use super::Issuer;
 use super::problem::{ApiError, ApiResult};
 use super::store::credentials::{same_hash, secret_hash};
 use super::store::{LaneCredential, Store, StoreError};
+use crate::api::LaneIdentity;
+use crate::domain::checkpoint::Checkpoint;
 use crate::domain::credential::CardRef;
 
 /// How long a lane token's lookup is remembered: a revocation takes effect within this.
@@ -163,6 +166,29 @@ pub async fn require_lane(
     };
     request.extensions_mut().insert(caller);
     next.run(request).await
+}
+
+/// `GET /v1/lanes/{checkpoint}/{lane}`: 200 with the lane when the token is this lane's
+/// (or the demo's shared one), 403 for another lane's; `require_lane` answers 401 for an
+/// unknown or revoked token. Nothing is recorded: a lane may ask at every health check.
+pub async fn lane_identity(
+    Extension(caller): Extension<Caller>,
+    Path((checkpoint, lane)): Path<(String, String)>,
+) -> ApiResult<Json<LaneIdentity>> {
+    let checkpoint = Checkpoint::find(&checkpoint).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "unknown-checkpoint",
+            "Unknown checkpoint",
+            e,
+        )
+    })?;
+    caller.may_act_for(checkpoint.slug, &lane)?;
+    Ok(Json(LaneIdentity {
+        checkpoint: checkpoint.slug.to_owned(),
+        lane,
+        shared: caller == Caller::AnyLane,
+    }))
 }
 
 /// Minting's gate: outside demo mode, the card's holder secret

@@ -39,6 +39,7 @@ pub fn router(issuer: Arc<Issuer>) -> Router {
         .route("/v1/verifications", post(verify))
         .route("/v1/holders/{id}/photo", get(photo))
         .route("/v1/decisions", post(decide))
+        .route("/v1/lanes/{checkpoint}/{lane}", get(auth::lane_identity))
         .route(
             "/v1/lanes/{checkpoint}/{lane}/audit-heads",
             get(witness::audit_heads),

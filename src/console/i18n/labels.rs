@@ -17,6 +17,13 @@ impl L {
             Online => ("online", "在线", "在線"),
             Offline => ("OFFLINE since", "离线，自", "離線，自"),
             Connecting => ("connecting…", "连接中…", "連接中…"),
+            TokenRefused => ("lane token refused", "通道令牌被拒绝", "通道令牌被拒絕"),
+            TokenRefusedShort => ("TOKEN REFUSED", "令牌被拒", "令牌被拒"),
+            TokenRefusedNotice => (
+                "Check lane-token in the lane config, or ask for one: lanedesk issuer lanes add",
+                "请检查通道配置的 lane-token，或申请新令牌：lanedesk issuer lanes add",
+                "請檢查通道配置的 lane-token，或申請新令牌：lanedesk issuer lanes add",
+            ),
             TrustList => ("trust list", "信任列表", "信任列表"),
             TrustNone => ("none yet", "尚未取得", "尚未取得"),
             TrustShort => ("trust", "信任", "信任"),

@@ -106,6 +106,22 @@ fn status_spans(state: &State, theme: &Theme, lang: Lang, short: bool) -> Vec<Sp
                 base.fg(theme.color(Role::Online))
             },
         ),
+        ServiceState::TokenRefused { .. } => Span::styled(
+            format!(
+                "✖ {}",
+                if short {
+                    L::TokenRefusedShort
+                } else {
+                    L::TokenRefused
+                }
+                .get(lang)
+            ),
+            if theme.monochrome {
+                bold(base)
+            } else {
+                bold(base.fg(theme.color(Role::Offline)))
+            },
+        ),
         ServiceState::Offline { since, .. } => Span::styled(
             format!(
                 "✖ {} {}",

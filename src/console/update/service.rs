@@ -30,9 +30,25 @@ pub(super) fn on_health(state: &mut State, result: Result<Duration, Failure>) ->
                 return vec![Effect::FetchTrustList];
             }
         }
+        Err(f) if f.token_refused => token_refused(state, &f.message),
         Err(f) => go_offline(state, &f.message),
     }
     vec![]
+}
+
+/// The service answers but will not take this lane's token: the header says so instead of
+/// "online", and the officer is told once what to do about it.
+fn token_refused(state: &mut State, reason: &str) {
+    if !matches!(state.service, ServiceState::TokenRefused { .. }) {
+        notify(
+            state,
+            NoticeText::Label(crate::console::i18n::L::TokenRefusedNotice),
+            NoticeLevel::Error,
+        );
+    }
+    state.service = ServiceState::TokenRefused {
+        reason: sanitize(reason),
+    };
 }
 
 pub(super) fn on_trust_list(state: &mut State, result: Result<TrustList, Failure>) -> Vec<Effect> {
@@ -49,6 +65,7 @@ pub(super) fn on_trust_list(state: &mut State, result: Result<TrustList, Failure
             Err(e) => notify(state, NoticeText::Plain(e.to_string()), NoticeLevel::Error),
         },
         Err(f) if f.offline => go_offline(state, &f.message),
+        Err(f) if f.token_refused => token_refused(state, &f.message),
         Err(f) => notify(state, NoticeText::Plain(f.message), NoticeLevel::Error),
     }
     vec![]

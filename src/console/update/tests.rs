@@ -56,6 +56,7 @@ pub(super) fn unreachable() -> Failure {
         code: None,
         message: "cannot reach the issuance service".into(),
         offline: true,
+        token_refused: false,
     }
 }
 
@@ -433,4 +434,44 @@ fn a_code_from_a_key_the_lane_does_not_know_yet_fetches_the_list_and_is_checked_
     );
     assert_eq!(outcome(&state, "code-signature"), Some(Outcome::Pass));
     assert!(state.recheck.is_none());
+}
+
+#[test]
+fn a_refused_lane_token_is_not_online_and_the_officer_is_told_what_to_do() {
+    let (mut state, _) = setup();
+    let refused = Failure {
+        code: None,
+        message: "the issuance service refused this lane's token (The lane token is not valid for this service.)".into(),
+        offline: false,
+        token_refused: true,
+    };
+    let health = |result| Msg::HealthChecked { result };
+    send(&mut state, health(Err(refused.clone())));
+    assert!(
+        matches!(&state.service, ServiceState::TokenRefused { reason } if reason.contains("not valid")),
+        "{:?}",
+        state.service
+    );
+    let notice = state.notice.clone().expect("the officer is told");
+    assert_eq!(notice.text, NoticeText::Label(L::TokenRefusedNotice));
+    assert_eq!(notice.level, NoticeLevel::Error);
+    assert!(L::TokenRefusedNotice.get(Lang::En).contains("lane-token"));
+    assert!(
+        L::TokenRefusedNotice
+            .get(Lang::En)
+            .contains("lanedesk issuer lanes add")
+    );
+
+    // Told once: the next refusal leaves the notice line to whatever comes after.
+    state.notice = None;
+    send(&mut state, health(Err(refused)));
+    assert!(state.notice.is_none(), "{:?}", state.notice);
+
+    // A token fixed on the service (a new one put in): online again at the next check.
+    send(&mut state, health(Ok(Duration::from_millis(3))));
+    assert!(matches!(state.service, ServiceState::Online { .. }));
+
+    // Offline is still offline, not a refused token.
+    send(&mut state, health(Err(unreachable())));
+    assert!(matches!(state.service, ServiceState::Offline { .. }));
 }

@@ -67,6 +67,16 @@ impl ServiceError {
         }
     }
 
+    /// The service refused the lane's token: unknown or revoked (401), or another lane's
+    /// (403 `lane-mismatch`).
+    pub fn token_refused(&self) -> bool {
+        match self {
+            ServiceError::LaneTokenRefused { .. } => true,
+            ServiceError::Refused { status, code, .. } => *status == 403 && code == "lane-mismatch",
+            _ => false,
+        }
+    }
+
     /// The service could not be reached or did not answer: the lane works offline.
     pub fn offline(&self) -> bool {
         matches!(
