@@ -647,11 +647,28 @@ fn the_installed_binary_finds_its_data_beside_it_or_where_the_variable_says() {
         .success(),
         "an unknown theme name is refused, so the one above was found"
     );
-    // The example lane configuration and the shipped themes pass their own checks.
+    // The example lane configuration and the shipped themes pass their own checks, the
+    // example with the trust anchor from the environment, as the lane unit's lane.env gives
+    // it; without one it names what the administrator must add.
+    let example = root.path("/etc/lanedesk/lane.toml");
+    let without = run(root
+        .lanedesk(home.path())
+        .args(["config", "check"])
+        .arg(&example));
+    assert!(!without.status.success());
+    let said = text(&without.stdout) + &text(&without.stderr);
+    assert!(
+        said.contains("no trust-anchor") && said.contains("1 problem"),
+        "{said}"
+    );
     ok(root
         .lanedesk(home.path())
         .args(["config", "check"])
-        .arg(root.path("/etc/lanedesk/lane.toml")));
+        .arg(&example)
+        .env(
+            "LANEDESK_TRUST_ANCHOR",
+            "ed25519:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        ));
     ok(root
         .lanedesk(home.path())
         .args(["themes", "check"])

@@ -185,7 +185,12 @@ fn missing_keys(config: &LaneConfig, out: &mut Problems) {
             out.at(
                 line,
                 format!(
-                    "no {key}: a lane cannot start without it. Add {example} among the top keys"
+                    "no {key}: a lane cannot start without it. Add {example} among the top keys{}",
+                    if *key == "trust-anchor" {
+                        ", or set LANEDESK_TRUST_ANCHOR where the lane runs (the lane unit reads /etc/lanedesk/lane.env)"
+                    } else {
+                        ""
+                    }
                 ),
             );
         }
