@@ -186,7 +186,7 @@ fn missing_keys(config: &LaneConfig, out: &mut Problems) {
                 line,
                 format!(
                     "no {key}: a lane cannot start without it. Add {example} among the top keys{}",
-                    if *key == "trust-anchor" {
+                    if key == "trust-anchor" {
                         ", or set LANEDESK_TRUST_ANCHOR where the lane runs (the lane unit reads /etc/lanedesk/lane.env)"
                     } else {
                         ""
