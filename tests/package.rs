@@ -632,20 +632,26 @@ fn the_installed_binary_finds_its_data_beside_it_or_where_the_variable_says() {
     )
     .unwrap();
     let config = home.path().join("lane.toml");
-    std::fs::write(&config, "theme = \"package-check\"\n").unwrap();
+    let lane = |theme: &str| {
+        format!(
+            "service = \"http://127.0.0.1:8443\"\ntrust-anchor = \"ed25519:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"\n\
+             checkpoint = \"lo-wu\"\nlane = \"L1\"\ndirection = \"entry\"\nofficer = \"O1\"\ntheme = \"{theme}\"\n"
+        )
+    };
+    std::fs::write(&config, lane("package-check")).unwrap();
     ok(root
         .lanedesk(home.path())
         .args(["config", "check"])
         .arg(&config));
-    std::fs::write(&config, "theme = \"no-such-theme\"\n").unwrap();
+    std::fs::write(&config, lane("no-such-theme")).unwrap();
+    let refused = run(root
+        .lanedesk(home.path())
+        .args(["config", "check"])
+        .arg(&config));
     assert!(
-        !run(root
-            .lanedesk(home.path())
-            .args(["config", "check"])
-            .arg(&config))
-        .status
-        .success(),
-        "an unknown theme name is refused, so the one above was found"
+        !refused.status.success() && text(&refused.stderr).contains("no-such-theme"),
+        "an unknown theme name is refused, so the one above was found: {}",
+        text(&refused.stderr)
     );
     // The example lane configuration and the shipped themes pass their own checks, the
     // example with the trust anchor from the environment, as the lane unit's lane.env gives
