@@ -1,6 +1,13 @@
 //! A fresh PostgreSQL database per test, on the server `LANEDESK_TEST_POSTGRES` names
-//! (`.ci/run` starts one with `.ci/postgres.sh`). Without the variable the test fails and
-//! says how to start a server: a PostgreSQL test never passes by being skipped.
+//! (`.ci/run` starts one with `.ci/postgres.sh`). Without the variable the test binary starts
+//! a throw-away server itself with the same script (which installs Debian's package when
+//! needed, as root) and stops it when the binary exits, so a plain `cargo test` runs these
+//! tests too. When neither works the test fails and says why: a PostgreSQL test never
+//! passes by being skipped.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 
 use tokio_postgres::NoTls;
 
@@ -8,17 +15,76 @@ pub const VAR: &str = "LANEDESK_TEST_POSTGRES";
 
 /// The server's maintenance URL, or a failure that says what to do.
 pub fn server_url() -> String {
-    match std::env::var(VAR) {
-        Ok(url) if !url.trim().is_empty() => url,
-        _ => panic!(
-            "{VAR} is not set, so this PostgreSQL test cannot run (it is never skipped).\n\
-             Start a throw-away server and run the tests with it:\n\n    \
+    if let Ok(url) = std::env::var(VAR) {
+        if !url.trim().is_empty() {
+            return url;
+        }
+    }
+    static STARTED: OnceLock<Result<String, String>> = OnceLock::new();
+    match STARTED.get_or_init(start_throwaway) {
+        Ok(url) => url.clone(),
+        Err(why) => panic!(
+            "{VAR} is not set, and no throw-away PostgreSQL server could be started here: {why}.\n\
+             This test cannot run (it is never skipped). Start a server and run the tests with it:\n\n    \
              eval \"$(bash .ci/postgres.sh start)\"\n    cargo test\n    \
              bash .ci/postgres.sh stop \"$LANEDESK_PG_DIR\"\n\n\
-             (.ci/postgres.sh installs Debian's postgresql package if needed; or point {VAR} at \
+             (.ci/postgres.sh installs Debian's postgresql package if needed, as root; or point {VAR} at \
              any server where the user may create databases: postgres://USER@127.0.0.1:PORT/postgres)"
         ),
     }
+}
+
+fn script() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".ci/postgres.sh")
+}
+
+/// Starts a cluster with `.ci/postgres.sh start` and a watcher that stops it once this
+/// test process has gone.
+fn start_throwaway() -> Result<String, String> {
+    let script = script();
+    let out = Command::new("bash")
+        .arg(&script)
+        .arg("start")
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{} start failed ({})",
+            script.display(),
+            out.status
+        ));
+    }
+    let exports = String::from_utf8_lossy(&out.stdout);
+    let value = |name: &str| {
+        exports.lines().find_map(|line| {
+            line.trim()
+                .strip_prefix("export ")?
+                .strip_prefix(name)?
+                .strip_prefix('=')
+                .map(str::to_owned)
+        })
+    };
+    let (Some(url), Some(dir)) = (value(VAR), value("LANEDESK_PG_DIR")) else {
+        return Err(format!(
+            "{} start printed no server: {exports}",
+            script.display()
+        ));
+    };
+    let stop = format!(
+        "while kill -0 {} 2>/dev/null; do sleep 1; done; bash '{}' stop '{dir}'",
+        std::process::id(),
+        script.display()
+    );
+    Command::new("bash")
+        .args(["-c", &stop])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot watch the server started in {dir}: {e}"))?;
+    Ok(url)
 }
 
 /// A database of its own for one test; dropped (with its connections) when this is.
